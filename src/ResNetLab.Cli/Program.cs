@@ -9,5 +9,6 @@ app.Configure(config =>
     config.SetApplicationName("resnet");
     config.PropagateExceptions();
     config.AddCommand<DoctorCommand>("doctor").WithDescription("Check the environment; each failing check says how to fix it.");
+    config.AddCommand<ReportsCommand>("reports").WithDescription("Execute the notebooks headlessly and publish offline HTML reports.");
 });
 return CliErrors.Run(() => app.Run(args));

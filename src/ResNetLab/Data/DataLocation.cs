@@ -25,8 +25,8 @@ public static class DataLocation
 
     static string Normalise(string path)
     {
-        var full = Path.GetFullPath(path);
-        return Path.GetFileName(full.TrimEnd('/')) == Cifar10Folder || File.Exists(Path.Combine(full, "test_batch.bin"))
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        return Path.GetFileName(full) == Cifar10Folder || File.Exists(Path.Combine(full, "test_batch.bin"))
             ? full
             : Path.Combine(full, Cifar10Folder);
     }

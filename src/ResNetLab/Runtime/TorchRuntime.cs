@@ -35,8 +35,18 @@ public static class TorchRuntime
     /// <summary>Directory the libtorch natives were preloaded from, or null when left to the default loader.</summary>
     public static string? NativeDirectory { get; private set; }
 
-    /// <summary>The device chosen by the last <see cref="Initialize"/> call (CPU before it).</summary>
-    public static Device Device { get; private set; } = CPU;
+    static Device? device;
+
+    /// <summary>The device chosen by the last <see cref="Initialize"/> call (initialises on CPU if not yet done).</summary>
+    // No static initialiser touches torch: that would load the natives before PreloadNatives runs.
+    public static Device Device
+    {
+        get
+        {
+            if (device is null) Initialize();
+            return device!;
+        }
+    }
 
     /// <summary>
     /// Initialise torch once per process; later calls only change device, threads and seed.
@@ -52,8 +62,8 @@ public static class TorchRuntime
                 InitializeDeviceType(DeviceType.CPU);
                 initialised = true;
             }
-            Device = ResolveDevice(device, cuda.is_available());
-            if (Device.type == DeviceType.CUDA) InitializeDeviceType(DeviceType.CUDA);
+            TorchRuntime.device = new Device(ResolveDevice(device, cuda.is_available()));
+            if (TorchRuntime.device.type == DeviceType.CUDA) InitializeDeviceType(DeviceType.CUDA);
             if (threads is { } n)
             {
                 if (n < 1) throw new ArgumentOutOfRangeException(nameof(threads), n, "--threads must be at least 1");
@@ -72,14 +82,14 @@ public static class TorchRuntime
     }
 
     /// <summary>The device for a choice given whether CUDA is visible. Pure, so it is testable without a GPU.</summary>
-    public static Device ResolveDevice(DeviceChoice choice, bool cudaAvailable) => choice switch
+    public static DeviceType ResolveDevice(DeviceChoice choice, bool cudaAvailable) => choice switch
     {
-        DeviceChoice.Cpu => CPU,
-        DeviceChoice.Cuda when cudaAvailable => CUDA,
+        DeviceChoice.Cpu => DeviceType.CPU,
+        DeviceChoice.Cuda when cudaAvailable => DeviceType.CUDA,
         DeviceChoice.Cuda => throw new InvalidOperationException(
             "--device cuda was requested but no CUDA device is visible to libtorch. This build uses the CPU natives " +
-            "unless built with -p:TorchBackend=cuda on a host with an NVIDIA driver (see README, 'GPU').") ,
-        _ => cudaAvailable ? CUDA : CPU,
+            "unless built with -p:TorchBackend=cuda on a host with an NVIDIA driver (see README, 'GPU')."),
+        _ => cudaAvailable ? DeviceType.CUDA : DeviceType.CPU,
     };
 
     /// <summary>Parse a --device value (cpu, cuda, auto).</summary>
@@ -97,7 +107,7 @@ public static class TorchRuntime
         var tsVersion = asm.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0]
                         ?? asm.GetName().Version?.ToString() ?? "?";
         return new RuntimeInfo(tsVersion, __version__, Environment.Version.ToString(),
-            Device.ToString(), cuda.is_available(), get_num_threads(), NativeDirectory);
+            (device ?? CPU).ToString(), cuda.is_available(), get_num_threads(), NativeDirectory);
     }
 
     /// <summary>

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# One-command environment for ResNetNotebooks (idempotent; safe to re-run; a second run changes nothing).
+#   bash environment/setup.sh            # everything: packages, natives fix, kernel tools, report tools, build, data
+#   bash environment/setup.sh --no-data  # skip data preparation
+# Each step prints what it did. Traps handled here are described in environment/README.md.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+with_data=1
+for arg in "$@"; do
+  case $arg in --no-data) with_data=0 ;; *) echo "setup.sh: unknown argument $arg (known: --no-data)" >&2; exit 2 ;; esac
+done
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+step() { printf '\n== %s\n' "$*"; }
+ok() { printf '  %s\n' "$*"; }
+
+REPL_VERSION=0.3.259
+INTERACTIVE_VERSION=1.0.712001
+FSHARP_CORE_VERSION=$(sed -n 's/.*PackageVersion Include="FSharp.Core" Version="\([^"]*\)".*/\1/p' Directory.Packages.props)
+packages=${NUGET_PACKAGES:-$HOME/.nuget/packages}
+
+step "1/7 .NET SDK"
+if ! command -v dotnet >/dev/null || ! dotnet --list-sdks | grep -q '^10\.'; then
+  echo "  the .NET 10 SDK is required (https://dot.net/download); found: $(dotnet --list-sdks 2>/dev/null | tr '\n' ' ')" >&2
+  exit 1
+fi
+ok "SDK $(dotnet --list-sdks | awk '/^10\./ {v=$1} END {print v}')"
+
+step "2/7 system packages (report rendering, native fix, data)"
+need=()
+command -v patchelf >/dev/null || need+=(patchelf)
+command -v g++ >/dev/null || need+=(g++)
+command -v jupyter-nbconvert >/dev/null || need+=(jupyter-nbconvert)
+command -v chromium >/dev/null || need+=(chromium)
+/usr/bin/python3 -c 'import PIL, numpy' 2>/dev/null || need+=(python3-pil python3-numpy)
+if [[ ${#need[@]} -eq 0 ]]; then
+  ok "present: patchelf g++ jupyter-nbconvert chromium python3-pil python3-numpy"
+elif command -v apt-get >/dev/null; then
+  sudo=""; [[ $(id -u) == 0 ]] || sudo="sudo"
+  ok "installing with apt: ${need[*]}"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  ok "installed"
+else
+  echo "  please install: ${need[*]} (no apt-get here)" >&2
+  exit 1
+fi
+
+step "3/7 NuGet packages"
+dotnet restore ResNetNotebooks.sln --verbosity quiet
+ok "restored ResNetNotebooks.sln"
+
+step "4/7 TorchSharp native library (libstdc++ compatibility, ENVIRONMENT Trap 1)"
+bash environment/fix-torchsharp-native.sh "$packages/torchsharp/0.107.0/runtimes/linux-x64/native"
+if ls /usr/lib/x86_64-linux-gnu/libtorch_cpu.so* >/dev/null 2>&1; then
+  ok "note: a system libtorch is installed (python3-torch); the project loads the NuGet natives by full path (Trap 2)"
+fi
+
+step "5/7 notebook kernel tools in .tools/ (dotnet-repl $REPL_VERSION, dotnet-interactive $INTERACTIVE_VERSION)"
+install_tool() { # package version command
+  if [[ -x .tools/$3 ]] && dotnet tool list --tool-path .tools | grep -qi "^$1 *$2 "; then
+    ok "$1 $2 already installed"
+  else
+    dotnet tool install "$1" --version "$2" --tool-path .tools >/dev/null
+    ok "installed $1 $2"
+  fi
+}
+install_tool dotnet-repl "$REPL_VERSION" dotnet-repl
+install_tool Microsoft.dotnet-interactive "$INTERACTIVE_VERSION" dotnet-interactive
+# Trap 3: Plotly.NET 6 needs FSharp.Core 10.1; the tools bundle 10.0. Replace their copy with the package's.
+fsharp_core=$packages/fsharp.core/$FSHARP_CORE_VERSION/lib/netstandard2.1/FSharp.Core.dll
+[[ -f $fsharp_core ]] || { echo "  $fsharp_core missing: restore failed?" >&2; exit 1; }
+replaced=0
+while IFS= read -r -d '' dll; do
+  if ! cmp -s "$dll" "$fsharp_core"; then cp "$fsharp_core" "$dll.tmp" && mv -f "$dll.tmp" "$dll"; replaced=$((replaced + 1)); fi
+done < <(find .tools/.store -path '*/tools/*' -name FSharp.Core.dll -print0)
+ok "kernel FSharp.Core = $FSHARP_CORE_VERSION ($replaced copies replaced)"
+
+step "6/7 build (Release) and the notebook library folder"
+dotnet build ResNetNotebooks.sln -c Release --verbosity quiet --nologo 2>&1 | grep -vE '^\s*$' || true
+[[ ${PIPESTATUS[0]} == 0 ]] || { echo "  build failed" >&2; exit 1; }
+# The CLI's RID publish folder is also what notebooks #load: natives beside TorchSharp.dll (Traps 2 and 4).
+dotnet publish src/ResNetLab.Cli -c Release -r linux-x64 --self-contained false -o artifacts/resnet --verbosity quiet --nologo
+ok "built; CLI and notebook library in artifacts/resnet/ (run it with environment/resnet)"
+
+step "7/7 CIFAR-10 data"
+if [[ $with_data == 0 ]]; then
+  ok "skipped (--no-data)"
+else
+  data_dir=${RESNET_DATA:-$root/data}
+  if environment/resnet data verify --data "$data_dir" >/dev/null 2>&1; then
+    ok "CIFAR-10 present and verified ($(environment/resnet data verify --data "$data_dir" 2>/dev/null | tail -1))"
+  elif environment/resnet data download --data "$data_dir"; then
+    ok "downloaded the official CIFAR-10 archive into $data_dir"
+  elif [[ -z ${RESNET_DATA:-} && -x $root/../shared/data/cifar10/build.sh ]]; then
+    ok "offline: building the lossy CIFAR-10 mirror from ../shared (charts will say so)"
+    bash "$root/../shared/data/cifar10/build.sh" "$root/data"
+  else
+    echo "  no CIFAR-10 data: download failed and no mirror is available; see data/README.md" >&2
+    exit 1
+  fi
+fi
+printf '\nsetup complete. Next: environment/resnet doctor\n'

@@ -1,0 +1,66 @@
+using System.ComponentModel;
+using ResNetLab.Notebooks.Reports;
+using ResNetLab.Runtime;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ResNetLab.Cli.Commands;
+
+/// <summary>`resnet reports`: execute notebooks headlessly, publish offline HTML, check them in Chromium.</summary>
+public sealed class ReportsCommand : Command<ReportsCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--budget <BUDGET>")]
+        [Description("smoke | quick | full (default: RESNET_BUDGET, else quick)")]
+        public string? Budget { get; init; }
+
+        [CommandOption("--out <DIR>")]
+        [Description("Output folder (default: artifacts/reports)")]
+        public string? Out { get; init; }
+
+        [CommandOption("--notebooks <NAMES>")]
+        [Description("Comma-separated notebook names or prefixes (default: all in notebooks/)")]
+        public string? Notebooks { get; init; }
+
+        [CommandOption("--timeout <MINUTES>")]
+        [Description("Per-notebook timeout in minutes (default: 20 smoke, 120 quick, 2880 full)")]
+        public double? TimeoutMinutes { get; init; }
+
+        [CommandOption("--no-browser")]
+        [Description("Skip the headless Chromium check")]
+        public bool NoBrowser { get; init; }
+
+        [CommandOption("--data <DIR>")]
+        [Description("CIFAR-10 folder passed to the notebooks as RESNET_DATA")]
+        public string? Data { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        var budget = (settings.Budget ?? Environment.GetEnvironmentVariable("RESNET_BUDGET") ?? "quick").Trim().ToLowerInvariant();
+        if (budget is not ("smoke" or "quick" or "full")) throw new ArgumentException($"--budget '{budget}' is not one of: smoke, quick, full");
+        TorchRuntime.Initialize();
+        var root = RepoPaths.Root;
+        var notebooks = ReportBuilder.DiscoverNotebooks(Path.Combine(root, "notebooks"),
+            settings.Notebooks?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var timeout = TimeSpan.FromMinutes(settings.TimeoutMinutes ?? budget switch { "smoke" => 20, "quick" => 120, _ => 2880 });
+        var env = new Dictionary<string, string>();
+        if (settings.Data is { } d) env["RESNET_DATA"] = Path.GetFullPath(d);
+        var options = new ReportOptions(budget, Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "reports")), notebooks, timeout,
+            BrowserCheck: !settings.NoBrowser, Environment: env);
+        var reports = ReportBuilder.Build(options, line => AnsiConsole.MarkupLine(Markup.Escape(line)));
+        var failures = reports.Where(r => !r.Ok).ToList();
+        foreach (var r in failures)
+        {
+            foreach (var e in r.Errors) AnsiConsole.MarkupLine($"[red]failed:[/] {Markup.Escape(e.ToString())}");
+            if (r.TimeoutMessage is { } t) AnsiConsole.MarkupLine($"[red]failed:[/] {Markup.Escape(t)}");
+            if (r.Browser is { Ok: false } b) AnsiConsole.MarkupLine($"[red]browser:[/] {Markup.Escape(b.Describe())}");
+        }
+        var index = Path.Combine(options.OutputDir, "index.html");
+        AnsiConsole.MarkupLine(failures.Count == 0
+            ? $"[green]{reports.Count} report(s) ok[/] — open {Markup.Escape(index)}"
+            : $"[red]{failures.Count} of {reports.Count} notebook(s) failed[/] — see {Markup.Escape(index)}");
+        return failures.Count == 0 ? 0 : 1;
+    }
+}

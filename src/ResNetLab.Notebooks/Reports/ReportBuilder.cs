@@ -1,0 +1,134 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using ResNetLab.Runtime;
+
+namespace ResNetLab.Notebooks.Reports;
+
+/// <summary>Options of one report build (the `resnet reports` flags).</summary>
+public sealed record ReportOptions(
+    string Budget,
+    string OutputDir,
+    IReadOnlyList<string> Notebooks,
+    TimeSpan NotebookTimeout,
+    bool BrowserCheck = true,
+    IReadOnlyDictionary<string, string>? Environment = null);
+
+/// <summary>The outcome for one notebook.</summary>
+public sealed record NotebookReport(
+    string Name, string Html, string ExecutedIpynb, double Seconds, int Charts, IReadOnlyList<CellError> Errors,
+    string? TimeoutMessage, BrowserResult? Browser)
+{
+    public bool Ok => Errors.Count == 0 && TimeoutMessage is null && (Browser?.Ok ?? true);
+}
+
+/// <summary>
+/// Executes notebooks headlessly, publishes each as executed .ipynb + offline HTML, checks them in Chromium and
+/// writes index.html. Fails (returns problems) naming the notebook and cell when any cell errors.
+/// </summary>
+public static class ReportBuilder
+{
+    public static IReadOnlyList<string> DiscoverNotebooks(string notebooksDir, IReadOnlyList<string>? only = null)
+    {
+        if (!Directory.Exists(notebooksDir)) throw new DirectoryNotFoundException($"notebooks folder {notebooksDir} not found");
+        var all = Directory.EnumerateFiles(notebooksDir, "*.ipynb").Order(StringComparer.Ordinal).ToList();
+        if (only is null || only.Count == 0) return all;
+        var chosen = new List<string>();
+        foreach (var want in only)
+        {
+            var match = all.Where(p => Path.GetFileNameWithoutExtension(p).StartsWith(Path.GetFileNameWithoutExtension(want), StringComparison.Ordinal)).ToList();
+            if (match.Count == 0)
+                throw new ArgumentException($"--notebooks: no notebook named '{want}' in {notebooksDir} (have: {string.Join(", ", all.Select(Path.GetFileNameWithoutExtension))})");
+            chosen.AddRange(match);
+        }
+        return chosen.Distinct().ToList();
+    }
+
+    public static IReadOnlyList<NotebookReport> Build(ReportOptions options, Action<string>? log = null)
+    {
+        log ??= _ => { };
+        Directory.CreateDirectory(options.OutputDir);
+        var env = new Dictionary<string, string>(options.Environment ?? new Dictionary<string, string>())
+        {
+            ["RESNET_BUDGET"] = options.Budget,
+            ["RESNET_ROOT"] = RepoPaths.Root,
+        };
+        var reports = new List<NotebookReport>();
+        var started = DateTime.Now;
+        foreach (var nb in options.Notebooks)
+        {
+            var name = Path.GetFileNameWithoutExtension(nb);
+            var executed = Path.Combine(options.OutputDir, name + ".ipynb");
+            var html = Path.Combine(options.OutputDir, name + ".html");
+            log($"executing {name} (budget {options.Budget}, timeout {options.NotebookTimeout:g}) …");
+            var raw = executed + ".raw";
+            var run = NotebookRunner.Execute(nb, raw, env, options.NotebookTimeout);
+            string? timeout = run.TimedOut ? $"{name} did not finish within {options.NotebookTimeout:g} (per-notebook timeout)" : null;
+            if (!File.Exists(raw))
+            {
+                reports.Add(new NotebookReport(name, html, executed, run.Duration.TotalSeconds, 0,
+                    [new CellError(name, 0, "(kernel)", $"dotnet-repl exited {run.ExitCode} without writing a notebook: {Tail(run.Log)}")], timeout, null));
+                continue;
+            }
+            var doc = ExecutedNotebook.Load(raw).Clean();
+            doc.Save(executed);
+            File.Delete(raw);
+            var errors = doc.Errors();
+            if (run.ExitCode != 0 && errors.Count == 0 && timeout is null)
+                errors = [new CellError(name, 0, "(kernel)", $"dotnet-repl exited {run.ExitCode}: {Tail(run.Log)}")];
+            OfflineHtml.Render(executed, html);
+            reports.Add(new NotebookReport(name, html, executed, run.Duration.TotalSeconds, doc.ChartCount(), errors, timeout, null));
+            log($"  {name}: {run.Duration.TotalSeconds:F0} s, {doc.ChartCount()} chart(s), {errors.Count} failing cell(s)");
+        }
+        if (options.BrowserCheck)
+        {
+            var checks = BrowserCheck.CheckAsync(reports.Where(r => File.Exists(r.Html)).Select(r => (r.Html, r.Charts))).GetAwaiter().GetResult();
+            reports = reports.Select(r => r with { Browser = checks.FirstOrDefault(c => c.Page == Path.GetFullPath(r.Html)) }).ToList();
+            foreach (var c in checks) log("  browser: " + c.Describe());
+        }
+        WriteIndex(options, reports, started);
+        return reports;
+    }
+
+    static string Tail(string log) => log.Length > 600 ? "…" + log[^600..] : log;
+
+    /// <summary>index.html and reports.json: every notebook with status, charts and duration, and how it was made.</summary>
+    static void WriteIndex(ReportOptions options, IReadOnlyList<NotebookReport> reports, DateTime started)
+    {
+        var info = TorchRuntime.Info();
+        var dataDir = Data.DataLocation.ResolveCifar10(options.Environment?.GetValueOrDefault("RESNET_DATA"), out var dataFrom);
+        var meta = new Dictionary<string, string>
+        {
+            ["Budget"] = options.Budget,
+            ["Device"] = info.Device,
+            ["Data"] = $"{Data.DataSource.Describe(dataDir)} ({dataDir}, from {dataFrom})",
+            ["Versions"] = $"TorchSharp {info.TorchSharpVersion}, libtorch {info.LibTorchVersion}, .NET {info.DotNetVersion}",
+            ["Threads"] = info.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Rendered"] = $"{started:yyyy-MM-dd HH:mm} (local time), {(DateTime.Now - started).TotalMinutes:F1} min in all",
+        };
+        var sb = new StringBuilder();
+        sb.Append("""
+            <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>ResNetNotebooks — reports</title>
+            <style>body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}
+            table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4em .6em;text-align:left}
+            .ok{color:#1a7f37}.fail{color:#c62828}dt{font-weight:600;float:left;width:7em}dd{margin-left:8em}</style></head><body>
+            <h1>ResNetNotebooks — executed notebooks</h1>
+            <p>Reproducing <em>Deep Residual Learning for Image Recognition</em> (He, Zhang, Ren, Sun, CVPR 2016). Each page is
+            the notebook exactly as executed headlessly; charts are drawn offline.</p><dl>
+            """);
+        foreach (var (k, v) in meta) sb.Append($"<dt>{k}</dt><dd>{WebUtility.HtmlEncode(v)}</dd>");
+        sb.Append("</dl><table><tr><th>Notebook</th><th>Status</th><th>Charts</th><th>Duration</th></tr>");
+        foreach (var r in reports)
+        {
+            var status = r.Ok ? "<span class=ok>ok</span>"
+                : $"<span class=fail>{WebUtility.HtmlEncode(string.Join("; ", r.Errors.Select(e => e.ToString()).Append(r.TimeoutMessage ?? "").Append(r.Browser is { Ok: false } b ? b.Describe() : "").Where(s => s.Length > 0)))}</span>";
+            sb.Append($"<tr><td><a href=\"{WebUtility.HtmlEncode(Path.GetFileName(r.Html))}\">{WebUtility.HtmlEncode(r.Name)}</a></td><td>{status}</td><td>{r.Charts}</td><td>{r.Seconds:F0} s</td></tr>");
+        }
+        sb.Append("</table></body></html>\n");
+        var index = Path.Combine(options.OutputDir, "index.html");
+        File.WriteAllText(index + ".tmp", sb.ToString());
+        File.Move(index + ".tmp", index, overwrite: true);
+        var json = JsonSerializer.Serialize(new { meta, notebooks = reports }, new JsonSerializerOptions { WriteIndented = true });
+        File.WriteAllText(Path.Combine(options.OutputDir, "reports.json"), json);
+    }
+}
