@@ -1,0 +1,194 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace ResNetLab.Models;
+
+/// <summary>The two conv shapes every block is built from (torchvision's conv3x3/conv1x1); BN follows, so no bias.</summary>
+static class Conv
+{
+    public static Conv2d Conv3x3(long inChannels, long outChannels, long stride = 1) =>
+        Conv2d(inChannels, outChannels, kernel_size: 3, stride: stride, padding: 1, bias: false);
+
+    public static Conv2d Conv1x1(long inChannels, long outChannels, long stride = 1) =>
+        Conv2d(inChannels, outChannels, kernel_size: 1, stride: stride, bias: false);
+
+    /// <summary>Projection shortcut (options B/C): 1×1 conv then BN, named 0/1 as both PyTorch references do.</summary>
+    public static Sequential Projection(long inChannels, long outChannels, long stride) =>
+        Sequential(("0", Conv1x1(inChannels, outChannels, stride)), ("1", BatchNorm2d(outChannels)));
+}
+
+/// <summary>
+/// Option A (§3.3): identity with stride-2 subsampling and the extra channels zero-padded, half before and half after,
+/// exactly as akamaster/pytorch_resnet_cifar10's <c>F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, p, p))</c>. Parameter-free.
+/// </summary>
+public sealed class ZeroPadShortcut : Module<Tensor, Tensor>
+{
+    readonly long stride;
+    readonly long inChannels;
+    readonly long padBefore;
+    readonly long padAfter;
+
+    public ZeroPadShortcut(long inChannels, long outChannels, long stride) : base(nameof(ZeroPadShortcut))
+    {
+        if (outChannels < inChannels) throw new ArgumentException($"option A cannot shrink channels ({inChannels} → {outChannels})");
+        this.stride = stride;
+        this.inChannels = inChannels;
+        padBefore = (outChannels - inChannels) / 2;
+        padAfter = outChannels - inChannels - padBefore;
+    }
+
+    Tensor Subsample(Tensor x) => stride == 1 ? x.alias() : x[.., .., TensorIndex.Slice(step: stride), TensorIndex.Slice(step: stride)];
+
+    public override Tensor forward(Tensor x)
+    {
+        using var s = Subsample(x);
+        return functional.pad(s, [0, 0, 0, 0, padBefore, padAfter]);
+    }
+
+    /// <summary>
+    /// residual += shortcut(x) without building the padded tensor: the zero channels add nothing, so only the middle
+    /// <c>inChannels</c> channels of the residual receive the subsampled input (the hot path; see bench).
+    /// </summary>
+    public Tensor AddInto(Tensor residual, Tensor x)
+    {
+        using var s = Subsample(x);
+        using var middle = residual.narrow(1, padBefore, inChannels);
+        middle.add_(s);
+        return residual;
+    }
+}
+
+/// <summary>A residual (or plain) block: its layers, its shortcut, and which BN outputs are 3×3 layer responses.</summary>
+public abstract class ResidualBlock : Module<Tensor, Tensor>
+{
+    protected ResidualBlock(string name) : base(name) { }
+
+    /// <summary>Null for plain blocks and identity shortcuts.</summary>
+    public Module<Tensor, Tensor>? Shortcut { get; protected set; }
+
+    /// <summary>The BN whose γ zero-init-residual sets to 0 (the last in the branch).</summary>
+    public abstract BatchNorm2d LastNorm { get; }
+
+    /// <summary>(conv name, BN after it) for each 3×3 conv, in forward order (Fig. 7 responses).</summary>
+    public abstract IEnumerable<(string Conv, BatchNorm2d Norm)> ThreeByThreeOutputs { get; }
+
+    /// <summary>
+    /// Builds the shortcut the option calls for, or null for identity/plain. <paramref name="name"/> is `shortcut` in
+    /// the CIFAR reference and `downsample` in torchvision, so either family's weights load by name.
+    /// </summary>
+    protected void AddShortcut(string name, ShortcutOption? option, long inChannels, long outChannels, long stride)
+    {
+        var grows = stride != 1 || inChannels != outChannels;
+        Shortcut = option switch
+        {
+            null => null,
+            ShortcutOption.A when grows => new ZeroPadShortcut(inChannels, outChannels, stride),
+            ShortcutOption.B when grows => Conv.Projection(inChannels, outChannels, stride),
+            ShortcutOption.C => Conv.Projection(inChannels, outChannels, stride),
+            _ => null,
+        };
+        if (Shortcut is not null) register_module(name, Shortcut);
+    }
+
+    /// <summary>out += shortcut(x) (identity when none), in place: BN's backward does not need its output.</summary>
+    protected Tensor AddShortcutInto(Tensor residual, Tensor x, bool residualNet)
+    {
+        if (!residualNet) return residual;
+        switch (Shortcut)
+        {
+            case null:
+                return residual.add_(x);
+            case ZeroPadShortcut pad:
+                return pad.AddInto(residual, x);
+            default:
+                using (var s = Shortcut.call(x)) return residual.add_(s);
+        }
+    }
+
+    // Names are registered explicitly in the constructors (CIFAR reference vs torchvision naming), not from fields.
+    protected override void RegisterComponents() { }
+}
+
+/// <summary>Two 3×3 layers (Fig. 5 left); BN after each conv, ReLU after the addition (§3.3).</summary>
+public sealed class BasicBlock : ResidualBlock
+{
+    public const int Expansion = 1;
+    readonly Conv2d conv1, conv2;
+    readonly BatchNorm2d bn1, bn2;
+    readonly bool residual;
+
+    public BasicBlock(long inChannels, long planes, long stride, ShortcutOption? shortcut, string shortcutName)
+        : base(nameof(BasicBlock))
+    {
+        residual = shortcut is not null;
+        conv1 = Conv.Conv3x3(inChannels, planes, stride);
+        bn1 = BatchNorm2d(planes);
+        conv2 = Conv.Conv3x3(planes, planes);
+        bn2 = BatchNorm2d(planes);
+        register_module("conv1", conv1);
+        register_module("bn1", bn1);
+        register_module("conv2", conv2);
+        register_module("bn2", bn2);
+        AddShortcut(shortcutName, shortcut, inChannels, planes * Expansion, stride);
+    }
+
+    public override BatchNorm2d LastNorm => bn2;
+
+    public override IEnumerable<(string Conv, BatchNorm2d Norm)> ThreeByThreeOutputs => [("conv1", bn1), ("conv2", bn2)];
+
+    public override Tensor forward(Tensor x)
+    {
+        using var c1 = conv1.call(x);
+        using var h = bn1.call(c1).relu_();
+        using var c2 = conv2.call(h);
+        var y = bn2.call(c2);
+        return AddShortcutInto(y, x, residual).relu_();
+    }
+}
+
+/// <summary>
+/// 1×1 reduce, 3×3, 1×1 expand ×4 (Fig. 5 right). The paper strides the first 1×1; torchvision's "ResNet v1.5"
+/// strides the 3×3 instead (slightly more accurate, ~0.23×10⁹ more multiply-adds for ResNet-50), chosen by a flag.
+/// </summary>
+public sealed class BottleneckBlock : ResidualBlock
+{
+    public const int Expansion = 4;
+    readonly Conv2d conv1, conv2, conv3;
+    readonly BatchNorm2d bn1, bn2, bn3;
+    readonly bool residual;
+
+    public BottleneckBlock(long inChannels, long planes, long stride, ShortcutOption? shortcut, string shortcutName, bool strideOn3x3)
+        : base(nameof(BottleneckBlock))
+    {
+        residual = shortcut is not null;
+        conv1 = Conv.Conv1x1(inChannels, planes, strideOn3x3 ? 1 : stride);
+        bn1 = BatchNorm2d(planes);
+        conv2 = Conv.Conv3x3(planes, planes, strideOn3x3 ? stride : 1);
+        bn2 = BatchNorm2d(planes);
+        conv3 = Conv.Conv1x1(planes, planes * Expansion);
+        bn3 = BatchNorm2d(planes * Expansion);
+        register_module("conv1", conv1);
+        register_module("bn1", bn1);
+        register_module("conv2", conv2);
+        register_module("bn2", bn2);
+        register_module("conv3", conv3);
+        register_module("bn3", bn3);
+        AddShortcut(shortcutName, shortcut, inChannels, planes * Expansion, stride);
+    }
+
+    public override BatchNorm2d LastNorm => bn3;
+
+    public override IEnumerable<(string Conv, BatchNorm2d Norm)> ThreeByThreeOutputs => [("conv2", bn2)];
+
+    public override Tensor forward(Tensor x)
+    {
+        using var c1 = conv1.call(x);
+        using var h1 = bn1.call(c1).relu_();
+        using var c2 = conv2.call(h1);
+        using var h2 = bn2.call(c2).relu_();
+        using var c3 = conv3.call(h2);
+        var y = bn3.call(c3);
+        return AddShortcutInto(y, x, residual).relu_();
+    }
+}

@@ -1,0 +1,47 @@
+namespace ResNetLab.Models;
+
+/// <summary>How a residual block's shortcut handles a change of dimensions (paper §3.3, Table 3).</summary>
+public enum ShortcutOption
+{
+    /// <summary>Identity; when dimensions grow, stride-2 subsampling and zero-padded extra channels (parameter-free).</summary>
+    A,
+
+    /// <summary>Identity where dimensions match; a 1×1 projection (+BN) only where they grow.</summary>
+    B,
+
+    /// <summary>A 1×1 projection (+BN) on every shortcut.</summary>
+    C,
+}
+
+/// <summary>The two block shapes of the paper (Fig. 5): two 3×3 layers, or 1×1 reduce, 3×3, 1×1 expand.</summary>
+public enum BlockKind { Basic, Bottleneck }
+
+/// <summary>CIFAR networks (§4.2, 32×32 input) or ImageNet networks (Table 1, 224×224 input).</summary>
+public enum ModelFamily { Cifar, ImageNet }
+
+/// <summary>One registered architecture with its measured size (see <see cref="Models.List"/>).</summary>
+public sealed record ModelInfo(
+    string Name,
+    ModelFamily Family,
+    int Depth,
+    BlockKind Block,
+    ShortcutOption? Shortcut,
+    bool IsResidual,
+    int NumClasses,
+    int InputSize,
+    long Parameters,
+    long MultiplyAdds);
+
+/// <summary>Construction options shared by every architecture; the same names mean the same thing everywhere.</summary>
+/// <param name="Shortcut">Shortcut option; null takes the family default (A for CIFAR §4.2, B for ImageNet §3.3).
+/// Must be null for plain networks, which have no shortcuts.</param>
+/// <param name="NumClasses">Classifier outputs; null takes the family default (10 for CIFAR, 1000 for ImageNet).</param>
+/// <param name="ZeroInitResidual">Not in the paper: start the last BN γ of each residual branch at 0 so every block
+/// begins as the identity (Goyal et al. 2017; torchvision's zero_init_residual).</param>
+/// <param name="StrideOn3x3">ImageNet bottlenecks only: put the stride-2 on the 3×3 conv (torchvision "ResNet v1.5")
+/// instead of the first 1×1 as the paper does.</param>
+public sealed record ModelOptions(
+    ShortcutOption? Shortcut = null,
+    int? NumClasses = null,
+    bool ZeroInitResidual = false,
+    bool StrideOn3x3 = false);
