@@ -70,7 +70,7 @@ public static class ReportBuilder
                     [new CellError(name, 0, "(kernel)", $"dotnet-repl exited {run.ExitCode} without writing a notebook: {Tail(run.Log)}")], timeout, null));
                 continue;
             }
-            var doc = ExecutedNotebook.Load(raw).Clean();
+            var doc = ExecutedNotebook.Load(raw, name).Clean();
             doc.Save(executed);
             File.Delete(raw);
             var errors = doc.Errors();
