@@ -9,5 +9,6 @@ app.Configure(config =>
     config.SetApplicationName("resnet");
     config.PropagateExceptions();
     config.AddCommand<DoctorCommand>("doctor").WithDescription("Check the environment; each failing check says how to fix it.");
+    config.AddCommand<ModelsCommand>("models").WithDescription("List every registered architecture with parameters and multiply-adds.");
 });
 return CliErrors.Run(() => app.Run(args));
