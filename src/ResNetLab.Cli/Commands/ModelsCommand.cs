@@ -1,0 +1,67 @@
+using System.ComponentModel;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ResNetLab.Models;
+using ResNetLab.Runtime;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Zoo = ResNetLab.Models.Models;
+
+namespace ResNetLab.Cli.Commands;
+
+/// <summary>`resnet models`: every registered architecture with parameters and multiply-adds, measured from the module.</summary>
+public sealed class ModelsCommand : Command<ModelsCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "[PATTERN]")]
+        [Description("Glob over model names, e.g. 'resnet*' (default: all)")]
+        public string Pattern { get; init; } = "*";
+
+        [CommandOption("--shortcut <OPTION>")]
+        [Description("Shortcut option for residual nets: A, B or C (default: A for CIFAR, B for ImageNet)")]
+        public string? Shortcut { get; init; }
+
+        [CommandOption("--json")]
+        [Description("Print the list as JSON")]
+        public bool Json { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        ShortcutOption? shortcut = settings.Shortcut is null ? null
+            : Enum.TryParse<ShortcutOption>(settings.Shortcut, ignoreCase: true, out var o) ? o
+            : throw new ArgumentException($"--shortcut '{settings.Shortcut}' is not one of: A, B, C");
+        if (Zoo.Names(settings.Pattern).Count == 0)
+            throw new ArgumentException($"no model matches '{settings.Pattern}'; registered: {string.Join(", ", Zoo.Names())}");
+        TorchRuntime.Initialize(DeviceChoice.Cpu);
+
+        if (settings.Json)
+        {
+            var rows = Zoo.List(settings.Pattern, shortcut);
+            var options = new JsonSerializerOptions { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
+            Console.WriteLine(JsonSerializer.Serialize(rows, options));
+            return 0;
+        }
+        // Measuring traces one forward pass per model (the ImageNet ones at 224²): show progress while it runs.
+        var measured = new List<ModelInfo>();
+        AnsiConsole.Status().Start("measuring", status =>
+        {
+            foreach (var name in Zoo.Names(settings.Pattern))
+            {
+                status.Status($"measuring {name}");
+                measured.Add(Zoo.List(name, shortcut).Single());
+            }
+        });
+        // Fits 80 columns; multiply-adds at the paper's input size (32² CIFAR, 224² ImageNet).
+        var table = new Table().Border(TableBorder.Simple)
+            .AddColumns("model", "family", "depth", "block", "shortcut", "parameters", "mult-adds");
+        foreach (var c in table.Columns) c.Padding(new Padding(0, 0, 1, 0));
+        foreach (var c in table.Columns.Skip(2)) c.RightAligned();
+        foreach (var r in measured)
+            table.AddRow(r.Name, r.Family.ToString(), r.Depth.ToString(), r.Block.ToString().ToLowerInvariant(),
+                         r.Shortcut?.ToString() ?? "plain", $"{r.Parameters:N0}", $"{r.MultiplyAdds / 1e9:0.000}×10⁹");
+        AnsiConsole.Write(table);
+        return 0;
+    }
+}
