@@ -78,7 +78,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         TorchRuntime.Initialize(device, settings.Threads);
         var config = new RunConfig
         {
-            Model = settings.Model, Shortcut = CliParse.Shortcut(settings.Shortcut), Budget = Training.Budget.Parse(settings.Budget).Name,
+            Model = settings.Model, Shortcut = CliParse.Shortcut(settings.Shortcut), Budget = Training.Budget.Parse(settings.Budget),
             Seed = settings.Seed, Dataset = CifarFormat.Parse(settings.Dataset).Name, Split = CifarSplit.ParseSplit(settings.Split),
             Warmup = CliParse.Warmup(settings.Warmup), Name = settings.Name,
         };

@@ -47,12 +47,15 @@ public static class Experiment
     public static nn.Module<Tensor, Tensor> CreateModel(RunConfig config) =>
         Models.Models.Create(config.Model, config.Shortcut, config.Format.Classes);
 
+    /// <summary>The warm-up a run gets: forced on or off by the config, else the paper's (§4.2) from 110 layers.</summary>
+    public static WarmupRule? WarmupFor(bool? setting, int depth) =>
+        setting ?? depth >= WarmupRule.PaperMinimumDepth ? WarmupRule.Paper : null;
+
     /// <summary>The config with the model's default shortcut made explicit, so `resnet20` and `resnet20 --shortcut A` are one run.</summary>
     public static RunConfig Resolve(RunConfig config, Func<RunConfig, nn.Module<Tensor, Tensor>>? factory = null)
     {
         TorchRuntime.Initialize();
-        _ = config.ResolvedBudget;   // validate budget and dataset names before any work
-        _ = config.Format;
+        _ = config.Format;   // validate the dataset name before any work
         if (config.Shortcut is not null) return config;
         using var model = (factory ?? CreateModel)(config);
         return model is ResNetModel { Shortcut: { } s } ? config with { Shortcut = s } : config;
@@ -82,7 +85,7 @@ public static class Experiment
         Directory.CreateDirectory(folder);
 
         var format = config.Format;
-        var budget = config.ResolvedBudget;
+        var budget = config.Budget;
         var recipe = config.ResolvedRecipe;
         var data = CifarData.Load(DataLocation.Resolve(options.DataDir, format, out _), format);
         var split = CifarSplit.Make(data, config.Split, config.Seed, budget.TrainImages, budget.EvalImages);
@@ -92,7 +95,7 @@ public static class Experiment
         var device = TorchRuntime.Device;
         model.to(device);
         var depth = model is ResNetModel r ? r.Depth : 0;
-        var warmup = config.Warmup ?? depth >= WarmupRule.PaperMinimumDepth ? WarmupRule.Paper : null;
+        var warmup = WarmupFor(config.Warmup, depth);
         using var optimizer = new MomentumSgd(model.named_parameters().Select(p => (p.name, p.parameter)), recipe.Momentum, recipe.WeightDecay);
 
         CheckpointState? resumed = null;
@@ -111,7 +114,7 @@ public static class Experiment
 
         var record = new RunRecord
         {
-            Name = config.RunName, Config = config, ConfigHash = hash, Budget = budget, Recipe = recipe, Warmup = warmup,
+            Name = config.RunName, Config = config, ConfigHash = hash, Recipe = recipe, Warmup = warmup,
             WarmupEndedAt = schedule.WarmupEndedAt,
             Dataset = format.DisplayName, DataSource = DataSource.Name(data.Source), DataLabel = DataSource.Label(data.Source, format),
             DataDirectory = data.Directory, Split = split.Description, EvalSet = split.EvalName, Seed = config.Seed,

@@ -23,8 +23,8 @@ public sealed record RunConfig
     /// <summary>cifar10 or cifar100.</summary>
     public string Dataset { get; init; } = CifarFormat.Cifar10.Name;
 
-    /// <summary>smoke, quick or full (<see cref="Training.Budget"/>).</summary>
-    public string Budget { get; init; } = Training.Budget.Quick.Name;
+    /// <summary>How much of the schedule: <see cref="Training.Budget.Smoke"/>, <see cref="Training.Budget.Quick"/>, <see cref="Training.Budget.Full"/> (or a custom one).</summary>
+    public Budget Budget { get; init; } = Budget.Quick;
 
     public DataSplit Split { get; init; } = DataSplit.Full;
     public long Seed { get; init; }
@@ -43,9 +43,7 @@ public sealed record RunConfig
     public string? Name { get; init; }
 
     [JsonIgnore]
-    public Budget ResolvedBudget => Training.Budget.Parse(Budget);
-    [JsonIgnore]
-    public TrainingRecipe ResolvedRecipe => Recipe ?? ResolvedBudget.Recipe();
+    public TrainingRecipe ResolvedRecipe => Recipe ?? Budget.Recipe();
     [JsonIgnore]
     public CifarFormat Format => CifarFormat.Parse(Dataset);
 
@@ -53,7 +51,7 @@ public sealed record RunConfig
     [JsonIgnore]
     public string RunName => Name ?? string.Join("-", new[]
     {
-        Model.ToLowerInvariant(), Shortcut?.ToString(), Dataset, Budget,
+        Model.ToLowerInvariant(), Shortcut?.ToString(), Dataset, Budget.Name,
         Split == DataSplit.Validation ? "val" : null,
         Normalization != NormalizationKind.Paper ? Normalization.ToString().ToLowerInvariant() : null,
         Augment ? null : "noaug",
@@ -62,7 +60,7 @@ public sealed record RunConfig
         $"s{Seed}",
     }.Where(p => p is not null));
 
-    /// <summary>Short SHA-256 of everything that changes the numbers (the resolved budget and recipe included).</summary>
+    /// <summary>Short SHA-256 of everything that changes the numbers or the metrics rows (resolved budget and recipe included).</summary>
     [JsonIgnore]
     public string Hash
     {
@@ -71,7 +69,7 @@ public sealed record RunConfig
             var identity = new
             {
                 model = Model.ToLowerInvariant(), shortcut = Shortcut?.ToString(), dataset = Dataset, split = Split.ToString(), seed = Seed,
-                normalization = Normalization.ToString(), augment = Augment, warmup = Warmup, budget = ResolvedBudget, recipe = ResolvedRecipe,
+                normalization = Normalization.ToString(), augment = Augment, warmup = Warmup, budget = new { Budget.Name, Budget.Iterations, Budget.EvalEvery, Budget.TrainImages, Budget.EvalImages }, recipe = ResolvedRecipe,
             };
             var json = JsonSerializer.Serialize(identity, RunJson.Options);
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];

@@ -32,7 +32,8 @@ public sealed record RunRecord
     public required string Name { get; init; }
     public required RunConfig Config { get; init; }
     public required string ConfigHash { get; init; }
-    public required Budget Budget { get; init; }
+    [JsonIgnore]
+    public Budget Budget => Config.Budget;
     public required TrainingRecipe Recipe { get; init; }
     public WarmupRule? Warmup { get; init; }
     public int? WarmupEndedAt { get; init; }
@@ -82,5 +83,6 @@ public static class RunJson
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,   // NaN before the first batch of an interval
     };
 }

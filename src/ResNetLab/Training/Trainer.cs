@@ -34,7 +34,7 @@ public sealed class Trainer
         (this.model, this.loader, this.optimizer, this.schedule, this.config, this.checkpointPath, this.evalBatchSize) =
             (model, loader, optimizer, schedule, config, checkpointPath, evalBatchSize);
         configHash = config.Hash;
-        budget = config.ResolvedBudget;
+        budget = config.Budget;
         recipe = config.ResolvedRecipe;
         if (loader.BatchSize != recipe.BatchSize) throw new ArgumentException($"loader batch {loader.BatchSize} ≠ recipe batch {recipe.BatchSize}");
     }
