@@ -11,5 +11,14 @@ app.Configure(config =>
     config.AddCommand<DoctorCommand>("doctor").WithDescription("Check the environment; each failing check says how to fix it.");
     config.AddCommand<ModelsCommand>("models").WithDescription("List every registered architecture with parameters and multiply-adds.");
     config.AddCommand<ReportsCommand>("reports").WithDescription("Execute the notebooks headlessly and publish offline HTML reports.");
+    config.AddCommand<TrainCommand>("train").WithDescription("Train (or reuse, or resume) one run: the paper's CIFAR recipe at a budget.");
+    config.AddCommand<EvalCommand>("eval").WithDescription("Test accuracy of a run, a checkpoint or PyTorch weights.");
+    config.AddCommand<BenchCommand>("bench").WithDescription("Training, evaluation and data-path throughput and memory.");
+    config.AddBranch("data", data =>
+    {
+        data.SetDescription("The CIFAR datasets: download the official archive, or show which copy is in use.");
+        data.AddCommand<DataDownloadCommand>("download").WithDescription("Download, verify (md5) and extract the official archive.");
+        data.AddCommand<DataInfoCommand>("info").WithDescription("Where the dataset is, whether it is whole, and which copy it is.");
+    });
 });
 return CliErrors.Run(() => app.Run(args));

@@ -12,17 +12,5 @@ public static class Cifar10Files
     public const string TestFile = "test_batch.bin";
 
     /// <summary>Problems with a cifar-10-batches-bin folder (missing or wrongly sized files); empty when it is whole.</summary>
-    public static IReadOnlyList<string> Verify(string dir)
-    {
-        if (!Directory.Exists(dir)) return [$"folder {dir} does not exist"];
-        var problems = new List<string>();
-        foreach (var name in TrainFiles.Append(TestFile))
-        {
-            var path = Path.Combine(dir, name);
-            if (!File.Exists(path)) problems.Add($"{path} is missing");
-            else if (new FileInfo(path).Length is var n && n != FileBytes)
-                problems.Add($"{path} has {n:N0} bytes, expected {FileBytes:N0} ({RecordsPerFile:N0} records of {RecordBytes} bytes): truncated or not CIFAR-10 binary");
-        }
-        return problems;
-    }
+    public static IReadOnlyList<string> Verify(string dir) => CifarFormat.Cifar10.Verify(dir);
 }

@@ -2,8 +2,12 @@ using System.Security.Cryptography;
 
 namespace ResNetLab.Data;
 
-/// <summary>Where a CIFAR-10 folder's pixels came from — shown on every chart and report that shows accuracy.</summary>
-public enum DataSourceKind { Official, Mirror, Unknown, Missing }
+/// <summary>
+/// Where a CIFAR folder's pixels came from — recorded in every run and shown on every chart and report with accuracy.
+/// Official: extracted by our downloader from the md5-verified archive. Mirror: the lossy JPEG rebuild of
+/// ../shared/data/cifar10 (its SHA256SUMS). Custom: anything else (e.g. official files copied by hand — unverified).
+/// </summary>
+public enum DataSourceKind { Official, Mirror, Custom, Missing }
 
 public static class DataSource
 {
@@ -13,23 +17,32 @@ public static class DataSource
     /// <summary>Marker the downloader writes after verifying the official archive's md5.</summary>
     public const string OfficialMarker = ".resnetlab-official";
 
-    public static DataSourceKind Detect(string cifarDir)
+    public static DataSourceKind Detect(string cifarDir) => Detect(cifarDir, CifarFormat.Cifar10);
+
+    public static DataSourceKind Detect(string dir, CifarFormat format)
     {
-        var test = Path.Combine(cifarDir, Cifar10Files.TestFile);
+        var test = Path.Combine(dir, format.TestFile);
         if (!File.Exists(test)) return DataSourceKind.Missing;
-        if (File.Exists(Path.Combine(cifarDir, OfficialMarker))) return DataSourceKind.Official;
+        if (File.Exists(Path.Combine(dir, OfficialMarker))) return DataSourceKind.Official;
+        if (format != CifarFormat.Cifar10) return DataSourceKind.Custom;
         using var stream = File.OpenRead(test);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(stream));
-        return hash == MirrorTestBatchSha256 ? DataSourceKind.Mirror : DataSourceKind.Unknown;
+        return IsMirrorTestBatch(SHA256.HashData(stream)) ? DataSourceKind.Mirror : DataSourceKind.Custom;
     }
 
+    public static bool IsMirrorTestBatch(ReadOnlySpan<byte> sha256) => Convert.ToHexStringLower(sha256) == MirrorTestBatchSha256;
+
+    /// <summary>The lower-case name stored in run records: official, mirror, custom.</summary>
+    public static string Name(DataSourceKind kind) => kind.ToString().ToLowerInvariant();
+
     /// <summary>A short honest label, e.g. "CIFAR-10 mirror (JPEG q75, not the official pixels)".</summary>
-    public static string Label(DataSourceKind kind) => kind switch
+    public static string Label(DataSourceKind kind) => Label(kind, CifarFormat.Cifar10);
+
+    public static string Label(DataSourceKind kind, CifarFormat format) => kind switch
     {
-        DataSourceKind.Official => "CIFAR-10 (official archive, md5 verified)",
-        DataSourceKind.Mirror => "CIFAR-10 lossy mirror (JPEG q75 pixels, not the official files)",
-        DataSourceKind.Unknown => "CIFAR-10 (files of unknown origin)",
-        _ => "no CIFAR-10 data",
+        DataSourceKind.Official => $"{format.DisplayName} (official archive, md5 verified)",
+        DataSourceKind.Mirror => $"{format.DisplayName} lossy mirror (JPEG q75 pixels, not the official files)",
+        DataSourceKind.Custom => $"{format.DisplayName} (custom files: neither the verified official archive nor the mirror)",
+        _ => $"no {format.DisplayName} data",
     };
 
     public static string Describe(string cifarDir) => Label(Detect(cifarDir));

@@ -1,0 +1,74 @@
+using System.ComponentModel;
+using System.Text.Json;
+using ResNetLab.Runtime;
+using ResNetLab.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ResNetLab.Cli.Commands;
+
+/// <summary>`resnet bench`: the project's performance figures (median train-step img/s, eval, data path, memory).</summary>
+public sealed class BenchCommand : Command<BenchCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--model <NAME>")]
+        [Description("Registered network (default resnet20)")]
+        [DefaultValue("resnet20")]
+        public string Model { get; init; } = "resnet20";
+
+        [CommandOption("--batch <N>")]
+        [DefaultValue(128)]
+        public int Batch { get; init; } = 128;
+
+        [CommandOption("--iters <N>")]
+        [Description("Timed training steps after 3 warm-up steps")]
+        [DefaultValue(20)]
+        public int Iters { get; init; } = 20;
+
+        [CommandOption("--threads <N>")]
+        public int? Threads { get; init; }
+
+        [CommandOption("--device <DEVICE>")]
+        public string? Device { get; init; }
+
+        [CommandOption("--json")]
+        [Description("Print the figures as JSON (train_img_per_s, eval_img_per_s, augment_img_per_s, peak_rss_mb, rss_growth_mb, …)")]
+        public bool Json { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        var device = TorchRuntime.ParseDevice(settings.Device);
+        TorchRuntime.Initialize(device, settings.Threads);
+        BenchResult result;
+        if (settings.Json || !AnsiConsole.Profile.Capabilities.Interactive)
+            result = Bench.Run(settings.Model, settings.Batch, settings.Iters, settings.Threads, device);
+        else
+        {
+            BenchResult? r = null;
+            AnsiConsole.Status().Start("bench", s => r = Bench.Run(settings.Model, settings.Batch, settings.Iters, settings.Threads, device,
+                progress: new Status(m => s.Status($"{settings.Model}: {m}"))));
+            result = r!;
+        }
+        if (settings.Json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(result, RunJson.Options));
+            return 0;
+        }
+        var table = new Table().Border(TableBorder.Simple).HideHeaders().AddColumns("", "");
+        table.AddRow("model", $"{result.Model}, batch {result.Batch}, {result.Threads} threads, {result.Device}");
+        table.AddRow("train step", $"{result.TrainImgPerS:N0} img/s (median of {result.Iterations}: {result.TrainStepMs:F1} ms)");
+        table.AddRow("eval", $"{result.EvalImgPerS:N0} img/s");
+        table.AddRow("augmentation", $"{result.AugmentImgPerS:N0} img/s (gather, normalise, pad/crop/flip)");
+        table.AddRow("memory", $"peak RSS {result.PeakRssMb:N0} MB, growth over the timed steps {result.RssGrowthMb:+0.0;-0.0} MB");
+        table.AddRow("runtime", Markup.Escape(result.Runtime));
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    sealed class Status(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
+    }
+}

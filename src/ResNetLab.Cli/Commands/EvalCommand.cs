@@ -1,0 +1,121 @@
+using System.ComponentModel;
+using System.Text.Json;
+using ResNetLab.Data;
+using ResNetLab.Models;
+using ResNetLab.Models.Interop;
+using ResNetLab.Runtime;
+using ResNetLab.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using TorchSharp;
+using Zoo = ResNetLab.Models.Models;
+
+namespace ResNetLab.Cli.Commands;
+
+/// <summary>`resnet eval`: test accuracy of a run, a checkpoint, or PyTorch weights on the whole test set.</summary>
+public sealed class EvalCommand : Command<EvalCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--run <DIR>")]
+        [Description("A run folder (runs/NAME) or a run name under --runs")]
+        public string? Run { get; init; }
+
+        [CommandOption("--checkpoint <FILE>")]
+        [Description("A checkpoint.bin written by `resnet train`")]
+        public string? Checkpoint { get; init; }
+
+        [CommandOption("--pytorch <FILE>")]
+        [Description("A torch.save state_dict or checkpoint (needs --model and --normalize)")]
+        public string? PyTorch { get; init; }
+
+        [CommandOption("--model <NAME>")]
+        [Description("Architecture of --pytorch weights, e.g. resnet20")]
+        public string? Model { get; init; }
+
+        [CommandOption("--shortcut <OPTION>")]
+        [Description("Shortcut option of --pytorch weights (default: A)")]
+        public string? Shortcut { get; init; }
+
+        [CommandOption("--normalize <KIND>")]
+        [Description("paper (per-pixel mean of the training set), cifar or imagenet; default for runs: what training used")]
+        public string? Normalize { get; init; }
+
+        [CommandOption("--dataset <NAME>")]
+        [Description("cifar10 or cifar100 (runs and checkpoints know theirs)")]
+        public string? Dataset { get; init; }
+
+        [CommandOption("--data <DIR>")]
+        public string? Data { get; init; }
+
+        [CommandOption("--runs <DIR>")]
+        public string? Runs { get; init; }
+
+        [CommandOption("--device <DEVICE>")]
+        public string? Device { get; init; }
+
+        [CommandOption("--threads <N>")]
+        public int? Threads { get; init; }
+
+        [CommandOption("--json")]
+        [Description("Print {accuracy, error, images, …} as JSON")]
+        public bool Json { get; init; }
+    }
+
+    public sealed record EvalReport(double Accuracy, double Error, int Images, double Loss, string Model, string Weights,
+                                    string Normalization, string Dataset, string DataSource, string DataLabel);
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        var sources = new[] { settings.Run, settings.Checkpoint, settings.PyTorch }.Count(s => s is not null);
+        if (sources != 1) throw new ArgumentException("give exactly one of --run DIR, --checkpoint FILE, --pytorch FILE --model NAME");
+        var device = TorchRuntime.ParseDevice(settings.Device);
+        TorchRuntime.Initialize(device, settings.Threads);
+        var dev = TorchRuntime.Device;
+
+        string weights;
+        RunConfig? config = null;
+        Normalization? trained = null;
+        if (settings.PyTorch is null)
+        {
+            var path = settings.Checkpoint ?? Path.Combine(RunFolder(settings.Run!, settings.Runs), Training.Runs.CheckpointFile);
+            var state = Training.Checkpoint.ReadState(path);
+            (config, trained, weights) = (state.Config, state.Normalization, path);
+        }
+        else
+        {
+            if (settings.Model is null) throw new ArgumentException("--pytorch needs --model NAME (the architecture the weights belong to)");
+            if (settings.Normalize is null)
+                throw new ArgumentException("--pytorch needs --normalize (what the weights were trained with: cifar, imagenet or paper)");
+            weights = settings.PyTorch;
+        }
+
+        var format = CifarFormat.Parse(settings.Dataset ?? config?.Dataset ?? "cifar10");
+        var data = CifarData.Load(DataLocation.Resolve(settings.Data, format, out _), format);
+        var normalization = settings.Normalize is { } kind
+            ? Normalization.For(Normalization.ParseKind(kind), data.TrainImages)
+            : trained!;
+
+        using var model = config is not null
+            ? Zoo.Create(config.Model, config.Shortcut, format.Classes)
+            : Zoo.Create(settings.Model!, CliParse.Shortcut(settings.Shortcut), format.Classes);
+        if (config is not null) Training.Checkpoint.Load(weights, model, optimizer: null);
+        else model.LoadPyTorch(weights);
+        model.to(dev);
+
+        var result = TestSet.Evaluate(model, data, normalization, dev);
+        var report = new EvalReport(result.Accuracy, result.Error, result.Images, result.Loss, model.Name, Path.GetFullPath(weights),
+            normalization.Kind.ToString().ToLowerInvariant(), format.DisplayName, DataSource.Name(data.Source), DataSource.Label(data.Source, format));
+        if (settings.Json)
+            Console.WriteLine(JsonSerializer.Serialize(report, RunJson.Options));
+        else
+            AnsiConsole.MarkupLine(Markup.Escape(
+                $"{report.Model}: test accuracy {report.Accuracy:P2} (error {report.Error:P2}, loss {report.Loss:F4}) on {report.Images:N0} images " +
+                $"of {report.DataLabel}; normalisation {report.Normalization}; weights {report.Weights}"));
+        return 0;
+    }
+
+    static string RunFolder(string run, string? runsDir) =>
+        Directory.Exists(run) ? run : Training.Runs.Folder(run, runsDir) is var named && Directory.Exists(named) ? named
+            : throw new DirectoryNotFoundException($"no run folder {run} (nor {Training.Runs.Folder(run, runsDir)}); list runs with `ls runs/`");
+}

@@ -1,0 +1,178 @@
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+using ResNetLab.Data;
+using ResNetLab.Runtime;
+using ResNetLab.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ResNetLab.Cli.Commands;
+
+/// <summary>
+/// `resnet train`: train (or reuse, or resume) one run with a progress bar. Ctrl-C or SIGTERM writes a checkpoint and
+/// stops; running the same command again resumes from it. A finished run with the same config is reused.
+/// </summary>
+public sealed class TrainCommand : Command<TrainCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--model <NAME>")]
+        [Description("Registered network, e.g. resnet20, plain56 (see `resnet models`)")]
+        public string? Model { get; init; }
+
+        [CommandOption("--shortcut <OPTION>")]
+        [Description("A, B or C for residual nets (default: A, §4.2)")]
+        public string? Shortcut { get; init; }
+
+        [CommandOption("--budget <BUDGET>")]
+        [Description("smoke (CI, ~1 min), quick (minutes; the paper's schedule shape) or full (64k iterations)")]
+        [DefaultValue("quick")]
+        public string Budget { get; init; } = "quick";
+
+        [CommandOption("--seed <N>")]
+        [DefaultValue(0L)]
+        public long Seed { get; init; }
+
+        [CommandOption("--dataset <NAME>")]
+        [Description("cifar10 or cifar100")]
+        [DefaultValue("cifar10")]
+        public string Dataset { get; init; } = "cifar10";
+
+        [CommandOption("--split <SPLIT>")]
+        [Description("full (50k train / 10k test) or val (45k / 5k validation)")]
+        [DefaultValue("full")]
+        public string Split { get; init; } = "full";
+
+        [CommandOption("--warmup <MODE>")]
+        [Description("auto (paper: lr 0.01 until train error < 80% for ≥110 layers), on or off")]
+        public string? Warmup { get; init; }
+
+        [CommandOption("--name <NAME>")]
+        [Description("Run folder name (default: derived from the config)")]
+        public string? Name { get; init; }
+
+        [CommandOption("--data <DIR>")]
+        [Description("Dataset folder or its parent (default: RESNET_DATA, then data/)")]
+        public string? Data { get; init; }
+
+        [CommandOption("--runs <DIR>")]
+        [Description("Runs folder (default: RESNET_RUNS, then runs/)")]
+        public string? Runs { get; init; }
+
+        [CommandOption("--device <DEVICE>")]
+        [Description("cpu, cuda or auto")]
+        public string? Device { get; init; }
+
+        [CommandOption("--threads <N>")]
+        public int? Threads { get; init; }
+
+        [CommandOption("--force")]
+        [Description("Retrain even if a finished run with this config exists")]
+        public bool Force { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        if (string.IsNullOrWhiteSpace(settings.Model)) throw new ArgumentException("--model is required, e.g. --model resnet20 (see `resnet models`)");
+        var device = TorchRuntime.ParseDevice(settings.Device);
+        TorchRuntime.Initialize(device, settings.Threads);
+        var config = new RunConfig
+        {
+            Model = settings.Model, Shortcut = CliParse.Shortcut(settings.Shortcut), Budget = Training.Budget.Parse(settings.Budget),
+            Seed = settings.Seed, Dataset = CifarFormat.Parse(settings.Dataset).Name, Split = CifarSplit.ParseSplit(settings.Split),
+            Warmup = CliParse.Warmup(settings.Warmup), Name = settings.Name,
+        };
+        var options = new ExperimentOptions
+        {
+            RunsDir = settings.Runs, DataDir = settings.Data, Device = device, Threads = settings.Threads, Force = settings.Force,
+        };
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            if (cts.IsCancellationRequested) return;   // a second Ctrl-C kills
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        Console.CancelKeyPress += onCtrlC;
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+        try
+        {
+            var result = AnsiConsole.Profile.Capabilities.Interactive
+                ? RunWithBar(config, options, cts.Token)
+                : Experiment.RunOrLoad(config, options, new LineProgress(), cts.Token);
+            Summarise(result);
+            return 0;
+        }
+        catch (OperationCanceledException e)
+        {
+            AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(e.Message)}[/]");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+    }
+
+    static RunResult RunWithBar(RunConfig config, ExperimentOptions options, CancellationToken cancellation)
+    {
+        RunResult? result = null;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(Markup.Escape(config.Model), maxValue: 1);
+                var progress = new Progress(e =>
+                {
+                    task.MaxValue = e.Iterations;
+                    task.Value = e.Iteration;
+                    task.Description = Markup.Escape(Describe(e));
+                });
+                result = Experiment.RunOrLoad(config, options, progress, cancellation);
+                task.Value = task.MaxValue;
+            });
+        return result!;
+    }
+
+    static string Describe(TrainingProgress e) =>
+        $"{e.Run} it {e.Iteration:N0}/{e.Iterations:N0} lr {e.LearningRate:G3}{(e.WarmingUp ? " (warm-up)" : "")} " +
+        $"loss {e.TrainLoss:F3} err {e.TrainError:P1}" + (e.TestError is { } t ? $" test {t:P1}" : "") + $" {e.ImagesPerSecond:N0} img/s";
+
+    /// <summary>Synchronous (System.Progress would post to the thread pool and reorder lines).</summary>
+    sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
+    /// <summary>Non-interactive consoles (CI logs): one line per evaluation.</summary>
+    sealed class LineProgress : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress e)
+        {
+            if (e.Kind == ProgressKind.Evaluation)
+                Console.WriteLine(Describe(e) + (e.Remaining is { } r ? $" eta {CliParse.Duration(r)}" : ""));
+        }
+    }
+
+    static void Summarise(RunResult result)
+    {
+        var r = result.Record;
+        var verb = result.Outcome switch
+        {
+            RunOutcome.Reused => "[green]reused[/] (finished run with the same config; --force retrains)",
+            RunOutcome.Resumed => "[green]resumed and finished[/]",
+            _ => "[green]finished[/]",
+        };
+        AnsiConsole.MarkupLine($"{Markup.Escape(r.Name)}: {verb}");
+        var table = new Table().Border(TableBorder.Simple).HideHeaders().AddColumns("", "");
+        table.AddRow("folder", Markup.Escape(result.Folder));
+        table.AddRow("data", Markup.Escape($"{r.DataLabel}; {r.Split}"));
+        table.AddRow("budget", Markup.Escape($"{r.Budget.Name}: {r.Recipe.Iterations:N0} iterations, lr {r.Recipe.LearningRate} ÷10 at {string.Join(", ", r.Recipe.Milestones)}"));
+        if (r.Final is { } f)
+            table.AddRow($"{r.EvalSet} error", Markup.Escape($"{f.TestError:P2} on {f.EvalImages:N0} images (train error {f.TrainError:P2}, loss {f.TrainLoss:F3})"));
+        table.AddRow("time", Markup.Escape($"{CliParse.Duration(TimeSpan.FromSeconds(r.WallSeconds))} over {r.Sessions} session(s); {r.Device}, {r.Runtime.Threads} threads"));
+        AnsiConsole.Write(table);
+    }
+}

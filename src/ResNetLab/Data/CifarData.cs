@@ -1,0 +1,99 @@
+using System.Security.Cryptography;
+
+namespace ResNetLab.Data;
+
+/// <summary>
+/// A whole CIFAR dataset in memory as raw bytes: images N×3×32×32 (R, G, B planes, row-major) and one label per
+/// image. Read once per process and shared (the notebooks train many models on the same files).
+/// </summary>
+public sealed class CifarData
+{
+    public CifarData(CifarFormat format, byte[] trainImages, byte[] trainLabels, byte[] testImages, byte[] testLabels,
+                     DataSourceKind source, string directory)
+    {
+        if (trainImages.Length != trainLabels.Length * CifarFormat.ImageBytes || testImages.Length != testLabels.Length * CifarFormat.ImageBytes)
+            throw new ArgumentException("image bytes do not match the number of labels");
+        (Format, TrainImages, TrainLabels, TestImages, TestLabels, Source, Directory) =
+            (format, trainImages, trainLabels, testImages, testLabels, source, directory);
+    }
+
+    public CifarFormat Format { get; }
+    public byte[] TrainImages { get; }
+    public byte[] TrainLabels { get; }
+    public byte[] TestImages { get; }
+    public byte[] TestLabels { get; }
+    public DataSourceKind Source { get; }
+    public string Directory { get; }
+    public int TrainCount => TrainLabels.Length;
+    public int TestCount => TestLabels.Length;
+
+    static readonly Lock Gate = new();
+    static (string Key, CifarData Data)? cached;
+
+    /// <summary>
+    /// Read and check every file of <paramref name="dir"/> (cached per process while the files are unchanged).
+    /// Missing, truncated or corrupt files throw with the file, the expected size and how to fix it — never a short dataset.
+    /// </summary>
+    public static CifarData Load(string dir, CifarFormat? format = null)
+    {
+        format ??= CifarFormat.Cifar10;
+        dir = Path.GetFullPath(dir);
+        var key = CacheKey(dir, format);
+        lock (Gate)
+        {
+            if (cached is { } c && c.Key == key) return c.Data;
+            var data = Read(dir, format);
+            cached = (key, data);
+            return data;
+        }
+    }
+
+    static string CacheKey(string dir, CifarFormat format) =>
+        format.Name + "|" + dir + "|" + string.Join("|", format.Files().Select(f =>
+            new FileInfo(Path.Combine(dir, f.Name)) is { Exists: true } i ? $"{i.Length}@{i.LastWriteTimeUtc.Ticks}" : "-"));
+
+    /// <summary>Read without the cache.</summary>
+    public static CifarData Read(string dir, CifarFormat format)
+    {
+        if (!System.IO.Directory.Exists(dir))
+            throw new DirectoryNotFoundException($"{format.DisplayName} folder {dir} does not exist; {format.FixHint}");
+        var trainImages = new byte[(long)format.TrainRecords * CifarFormat.ImageBytes];
+        var trainLabels = new byte[format.TrainRecords];
+        for (var i = 0; i < format.TrainFiles.Count; i++)
+            ReadFile(Path.Combine(dir, format.TrainFiles[i]), format, format.TrainRecordsPerFile,
+                     trainImages.AsSpan(i * format.TrainRecordsPerFile * CifarFormat.ImageBytes),
+                     trainLabels.AsSpan(i * format.TrainRecordsPerFile), out _);
+        var testImages = new byte[format.TestRecords * CifarFormat.ImageBytes];
+        var testLabels = new byte[format.TestRecords];
+        ReadFile(Path.Combine(dir, format.TestFile), format, format.TestRecords, testImages, testLabels, out var testSha);
+        var source = File.Exists(Path.Combine(dir, DataSource.OfficialMarker)) ? DataSourceKind.Official
+            : format == CifarFormat.Cifar10 && DataSource.IsMirrorTestBatch(testSha) ? DataSourceKind.Mirror
+            : DataSourceKind.Custom;
+        return new CifarData(format, trainImages, trainLabels, testImages, testLabels, source, dir);
+    }
+
+    static void ReadFile(string path, CifarFormat format, int records, Span<byte> images, Span<byte> labels, out byte[] sha256)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path} is missing ({format.DisplayName} needs {string.Join(", ", format.Files().Select(f => f.Name))}); {format.FixHint}", path);
+        var expected = (long)records * format.RecordBytes;
+        var length = new FileInfo(path).Length;
+        if (length != expected)
+            throw new InvalidDataException($"{path} has {length:N0} bytes, expected {expected:N0} ({records:N0} records of {format.RecordBytes} bytes): " +
+                                           $"truncated or not {format.DisplayName} binary; {format.FixHint}");
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length != expected)
+            throw new InvalidDataException($"{path} changed while being read ({bytes.Length:N0} bytes, expected {expected:N0}); {format.FixHint}");
+        sha256 = SHA256.HashData(bytes);
+        for (var r = 0; r < records; r++)
+        {
+            var record = bytes.AsSpan(r * format.RecordBytes, format.RecordBytes);
+            var label = record[format.LabelIndex];
+            if (label >= format.Classes)
+                throw new InvalidDataException($"{path}: record {r:N0} has label {label}, but {format.DisplayName} labels are 0–{format.Classes - 1}: " +
+                                               $"the file is corrupt or not {format.DisplayName} binary; {format.FixHint}");
+            labels[r] = label;
+            record[format.LabelBytes..].CopyTo(images.Slice(r * CifarFormat.ImageBytes, CifarFormat.ImageBytes));
+        }
+    }
+}

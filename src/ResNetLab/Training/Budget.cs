@@ -1,0 +1,29 @@
+namespace ResNetLab.Training;
+
+/// <summary>
+/// How much of the paper's schedule a run gets. One code path for all: <see cref="Full"/> is §4.2 as published;
+/// <see cref="Quick"/> keeps its shape (decays at ½ and ¾) over enough iterations for the degradation of deep plain
+/// nets to show, minutes per model on a laptop CPU; <see cref="Smoke"/> proves the machinery in CI.
+/// </summary>
+/// <param name="TrainImages">Training images used (a seeded subset); null for the whole split.</param>
+/// <param name="EvalImages">Evaluation images used (the first of the set, the same for every seed); null for all.</param>
+public sealed record Budget(string Name, int Iterations, int EvalEvery, int CheckpointEvery, int? TrainImages, int? EvalImages, string Purpose)
+{
+    public static Budget Full { get; } = new("full", TrainingRecipe.Paper.Iterations, EvalEvery: 1_000, CheckpointEvery: 1_000,
+        TrainImages: null, EvalImages: null, "the paper's schedule (64k iterations); hours per model on a CPU");
+
+    public static Budget Quick { get; } = new("quick", 800, EvalEvery: 50, CheckpointEvery: 100,
+        TrainImages: null, EvalImages: 2_000, "the paper's schedule shape over 800 iterations; minutes per model on a laptop CPU");
+
+    public static Budget Smoke { get; } = new("smoke", 40, EvalEvery: 20, CheckpointEvery: 10,
+        TrainImages: 2_560, EvalImages: 500, "CI: 40 iterations on 2,560 images; about a minute for resnet20");
+
+    public static IReadOnlyList<Budget> All { get; } = [Full, Quick, Smoke];
+
+    public static Budget Parse(string? name) =>
+        All.FirstOrDefault(b => string.Equals(b.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"--budget '{name}' is not one of: {string.Join(", ", All.Select(b => b.Name))}");
+
+    /// <summary>The paper's recipe scaled to this budget.</summary>
+    public TrainingRecipe Recipe(TrainingRecipe? paper = null) => (paper ?? TrainingRecipe.Paper).ScaledTo(Iterations);
+}

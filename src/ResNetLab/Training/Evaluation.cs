@@ -1,0 +1,68 @@
+using ResNetLab.Data;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace ResNetLab.Training;
+
+/// <summary>Mean cross-entropy and top-1 error over a set of images.</summary>
+public sealed record EvalResult(double Loss, double Error, int Images)
+{
+    public double Accuracy => 1 - Error;
+}
+
+public static class Evaluation
+{
+    /// <summary>
+    /// Evaluate <paramref name="model"/> in eval mode (BN running statistics) without gradients, restoring its mode.
+    /// Each batch's tensors are freed as soon as it is counted.
+    /// </summary>
+    public static EvalResult Evaluate(nn.Module<Tensor, Tensor> model, IEnumerable<(Tensor Images, Tensor Labels)> batches)
+    {
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var _ = no_grad();
+            double lossSum = 0;
+            long errors = 0, images = 0;
+            using var e = batches.GetEnumerator();
+            while (true)
+            {
+                using var scope = NewDisposeScope();
+                if (!e.MoveNext()) break;
+                var (x, y) = e.Current;
+                var logits = model.call(x);
+                lossSum += F.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
+                errors += logits.argmax(1).ne(y).sum().item<long>();
+                images += y.shape[0];
+            }
+            if (images == 0) throw new InvalidOperationException("nothing to evaluate: the evaluation set is empty");
+            return new EvalResult(lossSum / images, (double)errors / images, (int)images);
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+}
+
+/// <summary>Evaluating saved weights on a dataset's whole test set (`resnet eval`).</summary>
+public static class TestSet
+{
+    /// <summary>Normalised test batches of <paramref name="data"/> on <paramref name="device"/>, in file order.</summary>
+    public static IEnumerable<(Tensor Images, Tensor Labels)> Batches(CifarData data, Normalization normalization, Device device, int batchSize = 500)
+    {
+        using var normalizer = normalization.ToDevice(device);
+        for (var start = 0; start < data.TestCount; start += batchSize)
+        {
+            var n = Math.Min(batchSize, data.TestCount - start);
+            var bytes = data.TestImages.AsSpan(start * CifarFormat.ImageBytes, n * CifarFormat.ImageBytes).ToArray();
+            using var images = tensor(bytes, [n, CifarFormat.Channels, CifarFormat.Side, CifarFormat.Side], ScalarType.Byte).to(device);
+            var labels = tensor(data.TestLabels.AsSpan(start, n).ToArray().Select(b => (long)b).ToArray(), ScalarType.Int64).to(device);
+            yield return (normalizer.Apply(images), labels);
+        }
+    }
+
+    public static EvalResult Evaluate(nn.Module<Tensor, Tensor> model, CifarData data, Normalization normalization, Device device, int batchSize = 500) =>
+        Evaluation.Evaluate(model, Batches(data, normalization, device, batchSize));
+}

@@ -1,0 +1,53 @@
+namespace ResNetLab.Training;
+
+/// <summary>Where a warm-up stands; saved in checkpoints so a resumed run makes the same switch at the same iteration.</summary>
+public sealed record WarmupState(int? EndedAt, double[] RecentErrors)
+{
+    public static WarmupState Start { get; } = new(null, []);
+}
+
+/// <summary>
+/// The learning rate per iteration: the recipe's step schedule, preceded (when a <see cref="WarmupRule"/> is given)
+/// by a warm-up at the lower rate that ends — and returns to the scheduled rate — once the recent training error
+/// falls below the threshold.
+/// </summary>
+public sealed class LearningRateSchedule
+{
+    readonly TrainingRecipe recipe;
+    readonly Queue<double> recent = new();
+
+    public LearningRateSchedule(TrainingRecipe recipe, WarmupRule? warmup, WarmupState? state = null)
+    {
+        this.recipe = recipe;
+        Warmup = warmup;
+        state ??= WarmupState.Start;
+        WarmupEndedAt = state.EndedAt;
+        foreach (var e in state.RecentErrors) recent.Enqueue(e);
+    }
+
+    public WarmupRule? Warmup { get; }
+
+    /// <summary>The first iteration trained at the scheduled rate after warm-up; null while warming up or without warm-up.</summary>
+    public int? WarmupEndedAt { get; private set; }
+
+    public bool WarmingUp => Warmup is not null && WarmupEndedAt is null;
+
+    public WarmupState State => new(WarmupEndedAt, recent.ToArray());
+
+    /// <summary>The rate for <paramref name="iteration"/>. During warm-up never above the schedule (it cannot undo a decay).</summary>
+    public double RateAt(int iteration) =>
+        WarmingUp ? Math.Min(Warmup!.LearningRate, recipe.ScheduledRate(iteration)) : recipe.ScheduledRate(iteration);
+
+    /// <summary>Feed the training error of the batch just trained at <paramref name="iteration"/>.</summary>
+    public void Observe(int iteration, double trainError)
+    {
+        if (!WarmingUp) return;
+        recent.Enqueue(trainError);
+        while (recent.Count > Warmup!.Window) recent.Dequeue();
+        if (recent.Count == Warmup.Window && recent.Average() < Warmup.UntilTrainErrorBelow)
+        {
+            WarmupEndedAt = iteration + 1;
+            recent.Clear();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ResNetLab.Training;
+
+/// <summary>
+/// SGD with momentum and L2 weight decay on every parameter (§4.2: momentum 0.9, decay 1e-4), in PyTorch's form:
+/// v ← μ·v + (g + λ·w); w ← w − lr·v, the first v being g + λ·w. Three in-place ops per parameter, no allocation
+/// after the first step. Momentum buffers are keyed by parameter name so checkpoints restore them exactly.
+/// </summary>
+public sealed class MomentumSgd : IDisposable
+{
+    readonly (string Name, Parameter Parameter)[] parameters;
+    readonly Dictionary<string, Tensor> buffers = [];
+
+    public MomentumSgd(IEnumerable<(string Name, Parameter Parameter)> parameters, double momentum, double weightDecay)
+    {
+        this.parameters = parameters.ToArray();
+        Momentum = momentum;
+        WeightDecay = weightDecay;
+    }
+
+    public double Momentum { get; }
+    public double WeightDecay { get; }
+    public IReadOnlyDictionary<string, Tensor> MomentumBuffers => buffers;
+
+    /// <summary>Drop the gradients (set to none) so backward writes fresh ones instead of adding into old ones.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var (_, p) in parameters)
+        {
+            using var g = p.grad;
+            if (g is not null) p.grad = null;
+        }
+    }
+
+    public void Step(double learningRate)
+    {
+        using var _ = no_grad();
+        foreach (var (name, p) in parameters)
+        {
+            using var g = p.grad;
+            if (g is null) continue;
+            if (WeightDecay != 0) g.add_(p, alpha: WeightDecay);
+            if (Momentum != 0)
+            {
+                if (buffers.TryGetValue(name, out var v)) v.mul_(Momentum).add_(g);
+                else buffers[name] = v = g.detach().clone().DetachFromDisposeScope();
+                p.add_(v, alpha: -learningRate);
+            }
+            else p.add_(g, alpha: -learningRate);
+        }
+    }
+
+    public void Save(BinaryWriter writer)
+    {
+        writer.Write(buffers.Count);
+        foreach (var (name, _) in parameters)
+        {
+            if (!buffers.TryGetValue(name, out var v)) continue;
+            writer.Write(name);
+            v.Save(writer);
+        }
+    }
+
+    public void Load(BinaryReader reader)
+    {
+        ClearBuffers();
+        var byName = parameters.ToDictionary(p => p.Name, p => p.Parameter);
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++)
+        {
+            var name = reader.ReadString();
+            if (!byName.TryGetValue(name, out var p))
+                throw new InvalidDataException($"checkpoint has a momentum buffer for '{name}', which this model does not have");
+            var v = Tensor.Load(reader).to(p.device).DetachFromDisposeScope();
+            if (!v.shape.SequenceEqual(p.shape))
+                throw new InvalidDataException($"momentum buffer '{name}' has shape [{string.Join(",", v.shape)}], the parameter [{string.Join(",", p.shape)}]");
+            buffers[name] = v;
+        }
+    }
+
+    void ClearBuffers()
+    {
+        foreach (var v in buffers.Values) v.Dispose();
+        buffers.Clear();
+    }
+
+    public void Dispose() => ClearBuffers();
+}

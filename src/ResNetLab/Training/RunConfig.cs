@@ -1,0 +1,78 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ResNetLab.Data;
+using ResNetLab.Models;
+
+namespace ResNetLab.Training;
+
+/// <summary>
+/// What a run is: everything that changes its numbers. Two runs with the same config (same <see cref="Hash"/>) are
+/// the same run — a finished one is reused instead of retrained. Device and threads are recorded but not part of
+/// the identity (a CPU notebook reuses a GPU run).
+/// </summary>
+public sealed record RunConfig
+{
+    /// <summary>Registry name, e.g. resnet20, plain56 (see <c>resnet models</c>).</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Null: the model's default (A for CIFAR residual nets, §4.2); must stay null for plain nets.</summary>
+    public ShortcutOption? Shortcut { get; init; }
+
+    /// <summary>cifar10 or cifar100.</summary>
+    public string Dataset { get; init; } = CifarFormat.Cifar10.Name;
+
+    /// <summary>How much of the schedule: <see cref="Training.Budget.Smoke"/>, <see cref="Training.Budget.Quick"/>, <see cref="Training.Budget.Full"/> (or a custom one).</summary>
+    public Budget Budget { get; init; } = Budget.Quick;
+
+    public DataSplit Split { get; init; } = DataSplit.Full;
+    public long Seed { get; init; }
+    public NormalizationKind Normalization { get; init; } = NormalizationKind.Paper;
+
+    /// <summary>§4.2 pad/crop/flip; off only for ablations.</summary>
+    public bool Augment { get; init; } = true;
+
+    /// <summary>Null: the paper's rule (warm up at ≥ 110 layers); true/false force it.</summary>
+    public bool? Warmup { get; init; }
+
+    /// <summary>Null: the paper's recipe scaled to the budget. Set to experiment with the schedule itself.</summary>
+    public TrainingRecipe? Recipe { get; init; }
+
+    /// <summary>Folder name under runs/; null derives one from the config (<see cref="RunName"/>).</summary>
+    public string? Name { get; init; }
+
+    [JsonIgnore]
+    public TrainingRecipe ResolvedRecipe => Recipe ?? Budget.Recipe();
+    [JsonIgnore]
+    public CifarFormat Format => CifarFormat.Parse(Dataset);
+
+    /// <summary>E.g. resnet20-A-cifar10-quick-s0, plain56-cifar10-full-val-s1.</summary>
+    [JsonIgnore]
+    public string RunName => Name ?? string.Join("-", new[]
+    {
+        Model.ToLowerInvariant(), Shortcut?.ToString(), Dataset, Budget.Name,
+        Split == DataSplit.Validation ? "val" : null,
+        Normalization != NormalizationKind.Paper ? Normalization.ToString().ToLowerInvariant() : null,
+        Augment ? null : "noaug",
+        Warmup switch { true => "warmup", false => "nowarmup", _ => null },
+        Recipe is null ? null : "custom" + Hash[..6],
+        $"s{Seed}",
+    }.Where(p => p is not null));
+
+    /// <summary>Short SHA-256 of everything that changes the numbers or the metrics rows (resolved budget and recipe included).</summary>
+    [JsonIgnore]
+    public string Hash
+    {
+        get
+        {
+            var identity = new
+            {
+                model = Model.ToLowerInvariant(), shortcut = Shortcut?.ToString(), dataset = Dataset, split = Split.ToString(), seed = Seed,
+                normalization = Normalization.ToString(), augment = Augment, warmup = Warmup, budget = new { Budget.Name, Budget.Iterations, Budget.EvalEvery, Budget.TrainImages, Budget.EvalImages }, recipe = ResolvedRecipe,
+            };
+            var json = JsonSerializer.Serialize(identity, RunJson.Options);
+            return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
+        }
+    }
+}

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using ResNetLab.Data;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace ResNetLab.Training;
+
+/// <summary>How a <see cref="Trainer.Run"/> call ended.</summary>
+public enum TrainerStop { Finished, Cancelled, StoppedAt }
+
+/// <summary>
+/// The training loop of §4.2 on one model: batch t from the loader, cross-entropy, backward, momentum SGD at the
+/// schedule's rate; every EvalEvery iterations a metrics row (train loss/error on the batches seen, test loss/error),
+/// every CheckpointEvery a checkpoint. One dispose scope per step keeps memory flat.
+/// </summary>
+public sealed class Trainer
+{
+    readonly nn.Module<Tensor, Tensor> model;
+    readonly CifarLoader loader;
+    readonly MomentumSgd optimizer;
+    readonly LearningRateSchedule schedule;
+    readonly RunConfig config;
+    readonly string configHash;
+    readonly Budget budget;
+    readonly TrainingRecipe recipe;
+    readonly string checkpointPath;
+    readonly int evalBatchSize;
+    IntervalTotals interval = IntervalTotals.Empty;
+    double elapsedBefore;
+
+    public Trainer(nn.Module<Tensor, Tensor> model, CifarLoader loader, MomentumSgd optimizer, LearningRateSchedule schedule,
+                   RunConfig config, string checkpointPath, int evalBatchSize = 500)
+    {
+        (this.model, this.loader, this.optimizer, this.schedule, this.config, this.checkpointPath, this.evalBatchSize) =
+            (model, loader, optimizer, schedule, config, checkpointPath, evalBatchSize);
+        configHash = config.Hash;
+        budget = config.Budget;
+        recipe = config.ResolvedRecipe;
+        if (loader.BatchSize != recipe.BatchSize) throw new ArgumentException($"loader batch {loader.BatchSize} ≠ recipe batch {recipe.BatchSize}");
+    }
+
+    /// <summary>Iterations completed.</summary>
+    public int Iteration { get; private set; }
+    public List<MetricsRow> Metrics { get; } = [];
+    public double ElapsedSeconds => elapsedBefore + session.Elapsed.TotalSeconds;
+    public int? LastCheckpoint { get; private set; }
+
+    readonly Stopwatch session = new();
+    int sessionStart;
+
+    /// <summary>Continue from a checkpoint's state (weights and momentum are loaded by <see cref="Checkpoint.Load"/>).</summary>
+    public void Restore(CheckpointState state)
+    {
+        Iteration = state.Iteration;
+        interval = state.Interval;
+        Metrics.Clear();
+        Metrics.AddRange(state.Metrics);
+        elapsedBefore = state.ElapsedSeconds;
+        LastCheckpoint = state.Iteration;
+        Checkpoint.RestoreRng(state.CpuRngState);
+    }
+
+    /// <summary>
+    /// Train until the budget's last iteration, <paramref name="cancellation"/> (a checkpoint is written first) or
+    /// <paramref name="stopAt"/> iterations (no checkpoint: what a kill leaves behind). Throws
+    /// <see cref="TrainingDivergedException"/> on a non-finite loss, keeping the last good checkpoint.
+    /// </summary>
+    public TrainerStop Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default, int? stopAt = null)
+    {
+        session.Restart();
+        sessionStart = Iteration;
+        var window = Stopwatch.StartNew();
+        long windowImages = 0;
+        double imagesPerSecond = 0;
+        model.train();
+        while (Iteration < recipe.Iterations)
+        {
+            if (stopAt is { } s && Iteration >= s) return Stop(TrainerStop.StoppedAt);
+            if (cancellation.IsCancellationRequested)
+            {
+                SaveCheckpoint(progress);
+                return Stop(TrainerStop.Cancelled);
+            }
+            var t = Iteration;
+            var lr = schedule.RateAt(t);
+            var warming = schedule.WarmingUp;
+            var (loss, errors, images) = Step(t, lr);
+            if (!double.IsFinite(loss)) Diverged($"the training loss became {loss} at iteration {t + 1:N0} (lr {lr})");
+            interval = interval.Add(loss, errors, images);
+            schedule.Observe(t, (double)errors / images);
+            Iteration = t + 1;
+
+            windowImages += images;
+            if (window.Elapsed.TotalSeconds >= 2 || Iteration == sessionStart + 1)
+            {
+                imagesPerSecond = windowImages / window.Elapsed.TotalSeconds;
+                window.Restart();
+                windowImages = 0;
+            }
+            var last = Iteration == recipe.Iterations;
+            if (Iteration % budget.EvalEvery == 0 || last) Evaluate(lr, imagesPerSecond, progress);
+            else Report(progress, ProgressKind.Step, lr, warming, imagesPerSecond);
+            if (Iteration % budget.CheckpointEvery == 0 || last) SaveCheckpoint(progress);
+        }
+        Report(progress, ProgressKind.Finished, schedule.RateAt(Iteration - 1), false, imagesPerSecond);
+        return Stop(TrainerStop.Finished);
+    }
+
+    TrainerStop Stop(TrainerStop how)
+    {
+        elapsedBefore += session.Elapsed.TotalSeconds;
+        session.Reset();
+        return how;
+    }
+
+    (double Loss, long Errors, long Images) Step(int iteration, double lr)
+    {
+        using var scope = NewDisposeScope();
+        var (x, y) = loader.TrainBatch(iteration);
+        return Step(model, optimizer, x, y, lr);
+    }
+
+    /// <summary>
+    /// One SGD step on a batch: forward, cross-entropy, backward, update. Returns the batch loss and top-1 errors; a
+    /// non-finite loss returns before any update. Shared with <c>resnet bench</c>, which times exactly this.
+    /// </summary>
+    public static (double Loss, long Errors, long Images) Step(nn.Module<Tensor, Tensor> model, MomentumSgd optimizer, Tensor x, Tensor y, double lr)
+    {
+        using var scope = NewDisposeScope();
+        var logits = model.call(x);
+        var loss = F.cross_entropy(logits, y);
+        var value = loss.item<float>();
+        if (!float.IsFinite(value)) return (value, 0, y.shape[0]);
+        optimizer.ZeroGrad();
+        loss.backward();
+        optimizer.Step(lr);
+        var errors = logits.argmax(1).ne(y).sum().item<long>();
+        return (value, errors, y.shape[0]);
+    }
+
+    void Evaluate(double lr, double imagesPerSecond, IProgress<TrainingProgress>? progress)
+    {
+        var result = Evaluation.Evaluate(model, loader.EvalBatches(evalBatchSize));
+        if (!double.IsFinite(result.Loss)) Diverged($"the {EvalName} loss became {result.Loss} at iteration {Iteration:N0}");
+        Metrics.Add(new MetricsRow(Iteration, lr, interval.MeanLoss, interval.ErrorRate, result.Loss, result.Error,
+                                   imagesPerSecond, ElapsedSeconds));
+        interval = IntervalTotals.Empty;
+        model.train();
+        Report(progress, ProgressKind.Evaluation, lr, schedule.WarmingUp, imagesPerSecond);
+    }
+
+    string EvalName => config.Split == DataSplit.Validation ? "validation" : "test";
+
+    void SaveCheckpoint(IProgress<TrainingProgress>? progress)
+    {
+        if (LastCheckpoint == Iteration && File.Exists(checkpointPath)) return;
+        using (var _ = no_grad())
+            foreach (var (name, p) in model.named_parameters())
+                if (!p.isfinite().all().item<bool>()) Diverged($"parameter {name} is no longer finite at iteration {Iteration:N0}");
+        var state = new CheckpointState
+        {
+            Config = config, ConfigHash = configHash, Iteration = Iteration, Warmup = schedule.State, Interval = interval,
+            Metrics = [.. Metrics], ElapsedSeconds = ElapsedSeconds, Normalization = loader.Normalization,
+            CpuRngState = Checkpoint.RngState(),
+        };
+        Checkpoint.Save(checkpointPath, state, model, optimizer);
+        LastCheckpoint = Iteration;
+        progress?.Report(Progress(ProgressKind.Checkpoint, schedule.RateAt(Math.Max(0, Iteration - 1)), schedule.WarmingUp, Metrics.LastOrDefault()?.ImagesPerSecond ?? 0));
+    }
+
+    void Diverged(string what) =>
+        throw new TrainingDivergedException($"training diverged: {what}. The run is stopped; " +
+            (LastCheckpoint is { } c ? $"the last good checkpoint (iteration {c:N0}) is kept in {checkpointPath}" : "no checkpoint had been written yet") +
+            ". Try a lower learning rate or warm-up (--warmup).");
+
+    void Report(IProgress<TrainingProgress>? progress, ProgressKind kind, double lr, bool warming, double imagesPerSecond) =>
+        progress?.Report(Progress(kind, lr, warming, imagesPerSecond));
+
+    TrainingProgress Progress(ProgressKind kind, double lr, bool warming, double imagesPerSecond)
+    {
+        var lastEval = Metrics.LastOrDefault();
+        var done = Iteration - sessionStart;
+        TimeSpan? remaining = done > 0 && session.IsRunning
+            ? TimeSpan.FromSeconds(session.Elapsed.TotalSeconds / done * (recipe.Iterations - Iteration))
+            : null;
+        var (trainLoss, trainError) = interval.Batches > 0 ? (interval.MeanLoss, interval.ErrorRate)
+            : lastEval is not null ? (lastEval.TrainLoss, lastEval.TrainError) : (double.NaN, double.NaN);
+        return new TrainingProgress(config.RunName, kind, Iteration, recipe.Iterations, lr, warming, trainLoss, trainError,
+            lastEval?.TestLoss, lastEval?.TestError, imagesPerSecond, TimeSpan.FromSeconds(ElapsedSeconds), remaining);
+    }
+}

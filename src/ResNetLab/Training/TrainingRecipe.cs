@@ -1,0 +1,55 @@
+namespace ResNetLab.Training;
+
+/// <summary>
+/// How the paper trains its CIFAR-10 networks (§4.2): "weight decay of 0.0001 and momentum of 0.9 … mini-batch size
+/// of 128 … We start with a learning rate of 0.1, divide it by 10 at 32k and 48k iterations, and terminate training
+/// at 64k iterations". Counted in iterations, as the paper does.
+/// </summary>
+public sealed record TrainingRecipe(
+    int BatchSize,
+    double LearningRate,
+    double Momentum,
+    double WeightDecay,
+    int[] Milestones,
+    double LrDecay,
+    int Iterations)
+{
+    /// <summary>The paper's schedule, §4.2.</summary>
+    public static TrainingRecipe Paper { get; } = new(
+        BatchSize: 128, LearningRate: 0.1, Momentum: 0.9, WeightDecay: 1e-4,
+        Milestones: [32_000, 48_000], LrDecay: 0.1, Iterations: 64_000);
+
+    /// <summary>The same shape over fewer iterations: milestones at the same fractions (½ and ¾ for the paper's).</summary>
+    public TrainingRecipe ScaledTo(int iterations)
+    {
+        if (iterations < 1) throw new ArgumentOutOfRangeException(nameof(iterations), iterations, "a schedule needs at least one iteration");
+        return this with
+        {
+            Iterations = iterations,
+            Milestones = Milestones.Select(m => (int)Math.Round((double)m * iterations / Iterations)).ToArray(),
+        };
+    }
+
+    /// <summary>The scheduled rate at an iteration (0-based), before any warm-up.</summary>
+    public double ScheduledRate(int iteration) =>
+        LearningRate * Math.Pow(LrDecay, Milestones.Count(m => iteration >= m));
+
+    public bool Equals(TrainingRecipe? other) =>
+        other is not null && BatchSize == other.BatchSize && LearningRate == other.LearningRate && Momentum == other.Momentum &&
+        WeightDecay == other.WeightDecay && Milestones.AsSpan().SequenceEqual(other.Milestones) && LrDecay == other.LrDecay &&
+        Iterations == other.Iterations;
+
+    public override int GetHashCode() => HashCode.Combine(BatchSize, LearningRate, Iterations, Milestones.Length);
+}
+
+/// <summary>
+/// §4.2, ResNet-110: "we use 0.01 to warm up the training until the training error is below 80% (about 400
+/// iterations), and then go back to 0.1". The error is the mean over the last <see cref="Window"/> training batches.
+/// </summary>
+public sealed record WarmupRule(double LearningRate = 0.01, double UntilTrainErrorBelow = 0.80, int Window = 10)
+{
+    public static WarmupRule Paper { get; } = new();
+
+    /// <summary>The paper warms up its 110-layer network; we apply the same rule at that depth and beyond (1202).</summary>
+    public const int PaperMinimumDepth = 110;
+}
