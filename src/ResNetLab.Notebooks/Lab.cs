@@ -81,6 +81,8 @@ public sealed partial class Lab
         if (registered) return;
         registered = true;
         Formatter.Register<DataFrame>((df, writer) => writer.Write(ToHtml(df)), HtmlFormatter.MimeType);
+        Formatter.Register<ResNetLab.Training.IExperimentPlan>((plan, writer) =>
+            writer.Write($"<p><b>{WebUtility.HtmlEncode(plan.Title)}</b></p>" + ToHtml(ResNetLab.Training.Experiments.Table(plan))), HtmlFormatter.MimeType);
     }
 
     public static string ToHtml(DataFrame df)

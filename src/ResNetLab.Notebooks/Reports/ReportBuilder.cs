@@ -52,6 +52,7 @@ public static class ReportBuilder
         {
             ["RESNET_BUDGET"] = options.Budget,
             ["RESNET_ROOT"] = RepoPaths.Root,
+            ["RESNET_HEADLESS"] = "1",   // live notebook displays show their final state once (see Lab.LiveRun)
         };
         var reports = new List<NotebookReport>();
         var started = DateTime.Now;
