@@ -77,8 +77,11 @@ done < <(find .tools/.store -path '*/tools/*' -name FSharp.Core.dll -print0)
 ok "kernel FSharp.Core = $FSHARP_CORE_VERSION ($replaced copies replaced)"
 
 step "6/7 build (Release) and the notebook library folder"
-dotnet build ResNetNotebooks.sln -c Release --verbosity quiet --nologo 2>&1 | grep -vE '^\s*$' || true
-[[ ${PIPESTATUS[0]} == 0 ]] || { echo "  build failed" >&2; exit 1; }
+build_log=$(mktemp)
+if ! dotnet build ResNetNotebooks.sln -c Release --verbosity quiet --nologo >"$build_log" 2>&1; then
+  cat "$build_log"; rm -f "$build_log"; echo "  build failed" >&2; exit 1
+fi
+rm -f "$build_log"
 # The CLI's RID publish folder is also what notebooks #load: natives beside TorchSharp.dll (Traps 2 and 4).
 dotnet publish src/ResNetLab.Cli -c Release -r linux-x64 --self-contained false -o artifacts/resnet --verbosity quiet --nologo
 ok "built; CLI and notebook library in artifacts/resnet/ (run it with environment/resnet)"
@@ -88,8 +91,8 @@ if [[ $with_data == 0 ]]; then
   ok "skipped (--no-data)"
 else
   data_dir=${RESNET_DATA:-$root/data}
-  if environment/resnet data verify --data "$data_dir" >/dev/null 2>&1; then
-    ok "CIFAR-10 present and verified ($(environment/resnet data verify --data "$data_dir" 2>/dev/null | tail -1))"
+  if info=$(environment/resnet data info --data "$data_dir" 2>&1); then
+    ok "CIFAR-10 present and whole: $(echo "$info" | tail -1 | sed 's/^whole: //')"
   elif environment/resnet data download --data "$data_dir"; then
     ok "downloaded the official CIFAR-10 archive into $data_dir"
   elif [[ -z ${RESNET_DATA:-} && -x $root/../shared/data/cifar10/build.sh ]]; then

@@ -1,0 +1,30 @@
+using ResNetLab.Analysis;
+
+namespace ResNetLab.Tests.Analysis;
+
+public class PaperTablesTests
+{
+    [Fact]
+    public void Cifar_table_puts_every_table6_row_beside_its_plain_twin()
+    {
+        var df = PaperTables.CifarParameters();
+        Assert.Equal(6, df.Rows.Count);
+        for (long i = 0; i < df.Rows.Count; i++)
+            Assert.Equal(df["parameters (ours)"][i], df["plain twin"][i]);
+        Assert.Equal(853_018L, df["parameters (ours)"][3]);
+    }
+
+    [Fact]
+    public void Fig5_blocks_have_similar_cost()
+    {
+        var df = PaperTables.BlockCosts();
+        var basic = (long)df["multiply-adds at 56×56"][0]!;
+        var bottleneck = (long)df["multiply-adds at 56×56"][1]!;
+        Assert.Equal(64L * 64 * 9 * 2 * 56 * 56, basic);                              // two 3×3, 64→64
+        Assert.Equal((256L * 64 + 64 * 64 * 9 + 64 * 256) * 56 * 56, bottleneck);      // 1×1 reduce, 3×3, 1×1 restore
+    }
+
+    [Fact]
+    public void Model_size_findings_match_every_table_row() =>
+        Assert.Contains("<b>6 of 6</b>", Findings.ModelSizes());
+}
