@@ -27,13 +27,19 @@ if [[ ! -f $lib ]]; then
   exit 1
 fi
 
-libstdcxx=$(/sbin/ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
+# (No early exit in the filters below: with pipefail, a reader that quits early fails the pipeline with SIGPIPE.)
+libstdcxx=$(/sbin/ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !p {p = $NF} END {print p}')
 if [[ -n $libstdcxx ]] && grep -qa 'GLIBCXX_3\.4\.32' "$libstdcxx"; then
   say "host libstdc++ ($libstdcxx) has GLIBCXX_3.4.32: no fix needed"
   exit 0
 fi
 
-needs_fix() { ! { [[ -f $dir/$shim_name ]] && command -v patchelf >/dev/null && patchelf --print-needed "$lib" | grep -qx "$shim_name"; }; }
+needs_fix() {
+  [[ -f $dir/$shim_name ]] && command -v patchelf >/dev/null || return 0
+  local needed
+  needed=$(patchelf --print-needed "$lib")
+  ! grep -qx "$shim_name" <<<"$needed"
+}
 if ! needs_fix; then say "libLibTorchSharp.so already patched ($dir)"; exit 0; fi
 if [[ $check == 1 ]]; then
   echo "fix-torchsharp-native: $lib is not patched for this host's libstdc++ (lacks GLIBCXX_3.4.32); run environment/setup.sh" >&2

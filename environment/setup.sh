@@ -20,7 +20,8 @@ FSHARP_CORE_VERSION=$(sed -n 's/.*PackageVersion Include="FSharp.Core" Version="
 packages=${NUGET_PACKAGES:-$HOME/.nuget/packages}
 
 step "1/7 .NET SDK"
-if ! command -v dotnet >/dev/null || ! dotnet --list-sdks | grep -q '^10\.'; then
+# (Filters read whole outputs — no `grep -q` on a pipe: with pipefail its early exit fails the pipeline.)
+if ! command -v dotnet >/dev/null || ! grep -q '^10\.' <<<"$(dotnet --list-sdks)"; then
   echo "  the .NET 10 SDK is required (https://dot.net/download); found: $(dotnet --list-sdks 2>/dev/null | tr '\n' ' ')" >&2
   exit 1
 fi
@@ -58,7 +59,7 @@ fi
 
 step "5/7 notebook kernel tools in .tools/ (dotnet-repl $REPL_VERSION, dotnet-interactive $INTERACTIVE_VERSION)"
 install_tool() { # package version command
-  if [[ -x .tools/$3 ]] && dotnet tool list --tool-path .tools | grep -qi "^$1 *$2 "; then
+  if [[ -x .tools/$3 ]] && grep -qi "^$1 *$2 " <<<"$(dotnet tool list --tool-path .tools)"; then
     ok "$1 $2 already installed"
   else
     dotnet tool install "$1" --version "$2" --tool-path .tools >/dev/null
