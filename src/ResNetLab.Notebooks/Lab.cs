@@ -1,9 +1,126 @@
+using System.Net;
+using Microsoft.AspNetCore.Html;
+using System.Text;
+using Microsoft.Data.Analysis;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Formatting;
+using ResNetLab.Data;
 using ResNetLab.Runtime;
 
 namespace ResNetLab.Notebooks;
 
-/// <summary>The notebooks' entry point: one call in the setup cell.</summary>
-public static class Lab
+/// <summary>
+/// The notebooks' one entry point. <c>var lab = Lab.Setup();</c> in the first cell initialises torch, resolves the
+/// budget (RESNET_BUDGET, else quick on CPU and full on CUDA), the data folder and its honest label, registers table
+/// formatters, and shows all of it. Everything else a notebook does is a call into the library through this object.
+/// </summary>
+public sealed partial class Lab
 {
-    public static RuntimeInfo Setup() => TorchRuntime.Initialize();
+    public string Budget { get; }
+    public string DataDir { get; }
+    public string DataLabel { get; }
+    public string RunsDir { get; }
+    public RuntimeInfo Runtime { get; }
+
+    /// <summary>The line under every chart title: budget · data · device.</summary>
+    public string Subtitle => $"budget {Budget} · {DataLabel} · {Runtime.Device}";
+
+    Lab(string budget, string dataDir, string dataLabel, string runsDir, RuntimeInfo runtime)
+    {
+        Budget = budget; DataDir = dataDir; DataLabel = dataLabel; RunsDir = runsDir; Runtime = runtime;
+    }
+
+    public static readonly string[] Budgets = ["smoke", "quick", "full"];
+
+    /// <summary>Set up a notebook. <paramref name="budget"/> (smoke, quick, full) overrides RESNET_BUDGET.</summary>
+    public static Lab Setup(string? budget = null, string? data = null, string? runs = null, int? threads = null)
+    {
+        var runtime = TorchRuntime.Initialize(DeviceChoice.Auto, threads);
+        var chosen = (budget ?? Environment.GetEnvironmentVariable("RESNET_BUDGET") ?? (runtime.CudaAvailable ? "full" : "quick")).Trim().ToLowerInvariant();
+        if (!Budgets.Contains(chosen)) throw new ArgumentException($"budget '{chosen}' is not one of: {string.Join(", ", Budgets)} (RESNET_BUDGET or Lab.Setup(budget: …))");
+        var dataDir = DataLocation.ResolveCifar10(data);
+        var lab = new Lab(chosen, dataDir, DataSource.Describe(dataDir), runs is null ? RepoPaths.RunsDir : Path.GetFullPath(runs), runtime);
+        RegisterFormatters();
+        Show(lab.Banner());
+        return lab;
+    }
+
+    /// <summary>A small HTML table of what this notebook runs with.</summary>
+    public HtmlString Banner() => KeyValueTable(new Dictionary<string, string>
+    {
+        ["budget"] = $"{Budget} (smoke: CI-sized · quick: laptop CPU, minutes per model · full: the paper's 64k iterations)",
+        ["data"] = $"{DataLabel} — {DataDir}",
+        ["device"] = $"{Runtime.Device} ({Runtime.Threads} threads){(Runtime.CudaAvailable ? "" : "; no CUDA visible")}",
+        ["versions"] = $"TorchSharp {Runtime.TorchSharpVersion}, libtorch {Runtime.LibTorchVersion}, .NET {Runtime.DotNetVersion}",
+        ["runs"] = $"{RunsDir} (finished runs are reused, not retrained)",
+    });
+
+    public static HtmlString KeyValueTable(IReadOnlyDictionary<string, string> rows)
+    {
+        var sb = new StringBuilder("<table>");
+        foreach (var (k, v) in rows) sb.Append($"<tr><th style=\"text-align:left\">{WebUtility.HtmlEncode(k)}</th><td style=\"text-align:left\">{WebUtility.HtmlEncode(v)}</td></tr>");
+        return new HtmlString(sb.Append("</table>").ToString());
+    }
+
+    /// <summary>Display a value in the running notebook cell (no-op outside a kernel, e.g. in tests).</summary>
+    public static void Show(object value)
+    {
+        if (KernelInvocationContext.Current is not { } context) return;
+        if (value is IHtmlContent html) context.DisplayAs(html.ToString() ?? "", "text/html");
+        else context.Display(value);
+    }
+
+    /// <summary>Display markdown-ish text (e.g. a computed "what we saw" paragraph) as HTML.</summary>
+    public static void Say(string html) => Show(new HtmlString($"<div style=\"max-width:860px\">{html}</div>"));
+
+    static bool registered;
+
+    /// <summary>DataFrames render as compact HTML tables (numbers rounded, all rows).</summary>
+    static void RegisterFormatters()
+    {
+        if (registered) return;
+        registered = true;
+        Formatter.Register<DataFrame>((df, writer) => writer.Write(ToHtml(df)), HtmlFormatter.MimeType);
+        Formatter.Register<ResNetLab.Training.IExperimentPlan>((plan, writer) =>
+            writer.Write($"<p><b>{WebUtility.HtmlEncode(plan.Title)}</b></p>" + ToHtml(ResNetLab.Training.Experiments.Table(plan))), HtmlFormatter.MimeType);
+    }
+
+    public static string ToHtml(DataFrame df)
+    {
+        var sb = new StringBuilder("<table><thead><tr>");
+        foreach (var c in df.Columns) sb.Append($"<th>{WebUtility.HtmlEncode(c.Name)}</th>");
+        sb.Append("</tr></thead><tbody>");
+        for (long r = 0; r < df.Rows.Count; r++)
+        {
+            sb.Append("<tr>");
+            foreach (var c in df.Columns) sb.Append($"<td>{WebUtility.HtmlEncode(FormatCell(c[r]))}</td>");
+            sb.Append("</tr>");
+        }
+        return sb.Append("</tbody></table>").ToString();
+    }
+
+    static string FormatCell(object? v) => v switch
+    {
+        null => "—",
+        double d when double.IsNaN(d) => "—",
+        double d => Math.Abs(d) >= 1000 ? d.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : d.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
+        float f => f.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
+        long l => l.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+        int i => i.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+        _ => v.ToString() ?? "",
+    };
+}
+
+public sealed partial class Lab
+{
+    /// <summary>`resnet doctor` as a table: one row per check, with the fix for anything not ok.</summary>
+    public DataFrame Doctor()
+    {
+        var checks = ResNetLab.Runtime.Doctor.RunAll(DataDir);
+        return new DataFrame(
+            new StringDataFrameColumn("check", checks.Select(c => c.Name)),
+            new StringDataFrameColumn("status", checks.Select(c => c.Status.ToString().ToLowerInvariant())),
+            new StringDataFrameColumn("detail", checks.Select(c => c.Detail)),
+            new StringDataFrameColumn("fix", checks.Select(c => c.Status == CheckStatus.Ok ? "" : c.Fix ?? "")));
+    }
 }

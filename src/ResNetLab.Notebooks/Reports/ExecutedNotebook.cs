@@ -20,14 +20,14 @@ public sealed class ExecutedNotebook
 
     ExecutedNotebook(string name, JsonObject root) { Name = name; this.root = root; }
 
-    public static ExecutedNotebook Load(string path)
+    public static ExecutedNotebook Load(string path, string? name = null)
     {
         JsonNode? node;
         try { node = JsonNode.Parse(File.ReadAllText(path)); }
         catch (JsonException e) { throw new InvalidDataException($"{path} is not a notebook (JSON): {e.Message}"); }
         if (node is not JsonObject obj || obj["cells"] is not JsonArray)
             throw new InvalidDataException($"{path} is not a Jupyter notebook: no 'cells' array");
-        return new ExecutedNotebook(Path.GetFileNameWithoutExtension(path), obj);
+        return new ExecutedNotebook(name ?? Path.GetFileNameWithoutExtension(path), obj);
     }
 
     JsonArray Cells => (JsonArray)root["cells"]!;

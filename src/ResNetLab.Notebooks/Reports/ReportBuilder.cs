@@ -52,6 +52,7 @@ public static class ReportBuilder
         {
             ["RESNET_BUDGET"] = options.Budget,
             ["RESNET_ROOT"] = RepoPaths.Root,
+            ["RESNET_HEADLESS"] = "1",   // live notebook displays show their final state once (see Lab.LiveRun)
         };
         var reports = new List<NotebookReport>();
         var started = DateTime.Now;
@@ -70,7 +71,7 @@ public static class ReportBuilder
                     [new CellError(name, 0, "(kernel)", $"dotnet-repl exited {run.ExitCode} without writing a notebook: {Tail(run.Log)}")], timeout, null));
                 continue;
             }
-            var doc = ExecutedNotebook.Load(raw).Clean();
+            var doc = ExecutedNotebook.Load(raw, name).Clean();
             doc.Save(executed);
             File.Delete(raw);
             var errors = doc.Errors();

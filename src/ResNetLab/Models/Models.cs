@@ -89,7 +89,26 @@ public static class Models
 
     static Entry Find(string name) =>
         Registry.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"unknown model '{name}'; registered: {string.Join(", ", Registry.Select(e => e.Name))}");
+        ?? ParseCifar(name)
+        ?? throw new ArgumentException($"unknown model '{name}'; registered: {string.Join(", ", Registry.Select(e => e.Name))}; " +
+                                       "any CIFAR depth also works as resnetD / plainD (D = 6n+2) or resnetD-bottleneck (D = 9n+2)");
+
+    /// <summary>§4.2's "6n+2" at any n: resnet38, plain14; bottleneck CIFAR nets at any 9n+2: resnet29-bottleneck.</summary>
+    static Entry? ParseCifar(string name)
+    {
+        var m = Regex.Match(name, @"^(resnet|plain)(\d+)(-bottleneck)?$", RegexOptions.IgnoreCase);
+        if (!m.Success || !int.TryParse(m.Groups[2].Value, out var depth)) return null;
+        var residual = m.Groups[1].Value.Equals("resnet", StringComparison.OrdinalIgnoreCase);
+        var bottleneck = m.Groups[3].Success;
+        var per = bottleneck ? 9 : 6;
+        if (depth < per + 2 || (depth - 2) % per != 0 || (bottleneck && !residual)) return null;
+        var n = (depth - 2) / per;
+        var block = bottleneck ? BlockKind.Bottleneck : BlockKind.Basic;
+        var canonical = $"{m.Groups[1].Value.ToLowerInvariant()}{depth}{(bottleneck ? "-bottleneck" : "")}";
+        return residual
+            ? new Entry(canonical, ModelFamily.Cifar, block, true, o => new CifarResNet(n, block, o.Shortcut ?? ShortcutOption.A, o.NumClasses ?? 10, o.ZeroInitResidual))
+            : new Entry(canonical, ModelFamily.Cifar, block, false, o => new CifarResNet(n, block, null, o.NumClasses ?? 10));
+    }
 
     static bool Matches(string pattern, string name) =>
         Regex.IsMatch(name, "^" + Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + "$", RegexOptions.IgnoreCase);

@@ -22,7 +22,8 @@ public class NumericsTests
     [Fact]
     public void Resnet20_gradients_are_the_same_with_one_and_two_threads()
     {
-        // Trap 5: oneDNN's conv backward once returned NaN/wrong grad_input with 2 threads, intermittently.
+        // Trap 5: oneDNN's conv backward once returned NaN/wrong grad_input with 2 threads, intermittently. (The same
+        // check caught wrong BN-backward gradients with 2 threads when the model ran in channels-last layout.)
         using var scope = NewDisposeScope();
         var threads = get_num_threads();
         try
@@ -30,24 +31,31 @@ public class NumericsTests
             random.manual_seed(5);
             using var model = Zoo.Create("resnet20");
             model.train();
-            var x = randn(8, 3, 32, 32);
-            var y = randint(0, 10, [8]);
+            var x = randn(16, 3, 32, 32);
+            var y = randint(0, 10, [16]);
             set_num_threads(1);
             var (reference, referenceInput) = Gradients(model, x, y);
             set_num_threads(2);
             for (var repeat = 0; repeat < 4; repeat++)
             {
                 var (grads, inputGrad) = Gradients(model, x, y);
-                Assert.True(inputGrad.isfinite().all().item<bool>(), "input gradient not finite");
-                Assert.True(inputGrad.allclose(referenceInput, rtol: 1e-4, atol: 1e-7), "input gradient differs between 1 and 2 threads");
-                foreach (var (g, r) in grads.Zip(reference))
-                    Assert.True(g.allclose(r, rtol: 1e-4, atol: 1e-7), "parameter gradient differs between 1 and 2 threads");
+                AssertSame(inputGrad, referenceInput, "input");
+                foreach (var ((name, _), g, r) in model.named_parameters().Zip(grads, reference)) AssertSame(g, r, name);
             }
         }
         finally
         {
             set_num_threads(threads);
         }
+    }
+
+    // Summation order differs between thread counts: ~1e-5 of the largest entry at batch 128. Wrong kernels were off
+    // by 1e-3 to 1e-2 (or NaN), so the bound sits between the two.
+    static void AssertSame(Tensor actual, Tensor expected, string what)
+    {
+        Assert.True(actual.isfinite().all().item<bool>(), $"{what}: gradient with 2 threads is not finite");
+        var error = ((actual - expected).abs().max() / expected.abs().max()).item<float>();
+        Assert.True(error <= 1e-4, $"{what}: 2-thread gradient differs from 1-thread by {error:E2} of its largest entry");
     }
 
     [Fact]

@@ -1,0 +1,133 @@
+using Microsoft.AspNetCore.Html;
+using Microsoft.Data.Analysis;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Formatting;
+using Plotly.NET;
+using ResNetLab.Analysis;
+using ResNetLab.Charts;
+using ResNetLab.Data;
+using ResNetLab.Training;
+
+namespace ResNetLab.Notebooks;
+
+/// <summary>Training from a notebook: reuse, resume or train each run, with a live chart and a progress line.</summary>
+public sealed partial class Lab
+{
+    ExperimentOptions Options => new() { RunsDir = RunsDir, DataDir = DataDir };
+
+    /// <summary>Train (or reuse / resume) every run of a list, in order; returns their records and metrics.</summary>
+    public IReadOnlyList<RunResult> Train(IEnumerable<RunConfig> runs) => runs.Select(Train).ToList();
+
+    /// <summary>Train (or reuse / resume) one run. Finished runs with the same config are loaded, not retrained.</summary>
+    public RunResult Train(RunConfig config)
+    {
+        var context = KernelInvocationContext.Current;
+        var live = context is null ? null : new LiveRun(context, Experiment.Resolve(config).RunName, Subtitle);
+        var result = Experiment.RunOrLoad(config, Options, live);
+        var line = result.Outcome switch
+        {
+            RunOutcome.Reused => $"{result.Record.Name}: reused the finished run in {result.Folder} (trained in {result.Record.WallSeconds / 60:0.0} min; delete the folder or use `resnet train --force` to retrain)",
+            RunOutcome.Stopped => $"{result.Record.Name}: stopped at iteration {result.Record.Iteration}",
+            _ => $"{result.Record.Name}: {result.Outcome.ToString().ToLowerInvariant()} — {result.Record.Iteration:N0} iterations in {result.Record.WallSeconds / 60:0.0} min, " +
+                 $"test error {100 * (result.Record.Final?.TestError ?? double.NaN):0.0}%",
+        };
+        if (live is not null) live.Finish(line); else Show(line);
+        return result;
+    }
+
+    public IReadOnlyList<ErrorCurve> Curves(IEnumerable<RunResult> runs) => RunAnalysis.Curves(runs.ToList());
+    public IReadOnlyList<FinalResult> Finals(IEnumerable<RunResult> runs) => RunAnalysis.Finals(runs.ToList());
+    public DataFrame Results(IEnumerable<RunResult> runs) => RunAnalysis.Results(runs.ToList());
+    public DataFrame SeedSummary(IEnumerable<RunResult> runs) => RunAnalysis.SeedSummary(runs.ToList());
+    public static IReadOnlyDictionary<string, double> PaperTestErrors => RunAnalysis.PaperTestErrors;
+
+    public GenericChart WarmupChart(RunResult run)
+    {
+        var (iterations, lr, err) = RunAnalysis.Schedule(run);
+        return Figures.Warmup(iterations, lr, err, run.Record.WarmupEndedAt, $"{run.Record.Name} · {Subtitle}");
+    }
+
+    public int? WarmupSwitch(RunResult run) => run.Record.WarmupEndedAt;
+
+    public DataFrame MemoryEstimate(string model, int batch) => RunAnalysis.MemoryEstimate(model, batch);
+
+    public IReadOnlyList<ResponseSeries> LayerResponses(IEnumerable<RunResult> runs, int images) =>
+        LayerResponseAnalysis.Measure(runs.ToList(), images, DataDir);
+
+    /// <summary>The budgets side by side: iterations, schedule, data, what each is for.</summary>
+    public DataFrame BudgetTable() => new(
+        new StringDataFrameColumn("budget", Training.Budget.All.Select(b => b.Name + (b.Name == Budget ? " (this notebook)" : ""))),
+        new Int32DataFrameColumn("iterations", Training.Budget.All.Select(b => b.Iterations)),
+        new StringDataFrameColumn("lr ÷10 at", Training.Budget.All.Select(b => string.Join(", ", b.Recipe().Milestones))),
+        new Int32DataFrameColumn("batch", Training.Budget.All.Select(b => b.Recipe().BatchSize)),
+        new StringDataFrameColumn("training images", Training.Budget.All.Select(b => b.TrainImages?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "all 50,000")),
+        new StringDataFrameColumn("test images", Training.Budget.All.Select(b => b.EvalImages?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "all 10,000")),
+        new Int32DataFrameColumn("evaluate every", Training.Budget.All.Select(b => b.EvalEvery)),
+        new StringDataFrameColumn("for", Training.Budget.All.Select(b => b.Purpose)));
+
+    /// <summary>The dataset in use: where, which copy, and how many images per class in each set.</summary>
+    public DataFrame DataSummary()
+    {
+        var data = CifarData.Load(DataDir);
+        var meta = Path.Combine(data.Directory, "batches.meta.txt");   // class names, one a line, in the official archive
+        var names = File.Exists(meta) ? File.ReadLines(meta).Where(l => l.Trim().Length > 0).ToList() : [];
+        var classes = Enumerable.Range(0, data.Format.Classes).Select(i => i < names.Count ? names[i].Trim() : $"class {i}").ToList();
+        int[] Count(byte[] labels) { var c = new int[classes.Count]; foreach (var l in labels) c[l]++; return c; }
+        var train = Count(data.TrainLabels);
+        var test = Count(data.TestLabels);
+        return new DataFrame(
+            new StringDataFrameColumn("class", classes),
+            new Int32DataFrameColumn("training images", train),
+            new Int32DataFrameColumn("test images", test));
+    }
+
+    /// <summary>
+    /// Shows one run's training live: a progress line (at most once a second) and an error chart (every evaluation),
+    /// both updated in place. Headless execution (reports: RESNET_HEADLESS=1) records every update as a new output, so
+    /// there the line and the chart are shown once, in their final state.
+    /// </summary>
+    sealed class LiveRun(KernelInvocationContext context, string name, string subtitle) : IProgress<TrainingProgress>
+    {
+        static readonly bool Headless = Environment.GetEnvironmentVariable("RESNET_HEADLESS") == "1";
+        readonly List<double> iterations = [], train = [], test = [];
+        DisplayedValue? status, chart;
+        DateTime lastLine = DateTime.MinValue;
+
+        public void Report(TrainingProgress p)
+        {
+            if (p.Kind == ProgressKind.Evaluation && p.TestError is { } testError)
+            {
+                iterations.Add(p.Iteration);
+                train.Add(100 * p.TrainError);
+                test.Add(100 * testError);
+                if (!Headless) ShowChart();
+            }
+            if (Headless || (p.Kind == ProgressKind.Step && DateTime.UtcNow - lastLine < TimeSpan.FromSeconds(1))) return;
+            lastLine = DateTime.UtcNow;
+            SetStatus($"{name}: iteration {p.Iteration:N0}/{p.Iterations:N0} · lr {p.LearningRate:0.####}{(p.WarmingUp ? " (warm-up)" : "")} · " +
+                      $"train loss {p.TrainLoss:0.000}, error {100 * p.TrainError:0.0}%" +
+                      (p.TestError is { } t ? $" · test error {100 * t:0.0}%" : "") +
+                      $" · {p.ImagesPerSecond:0} img/s" + (p.Remaining is { } r ? $" · ETA {r:hh\\:mm\\:ss}" : ""));
+        }
+
+        void SetStatus(string line)
+        {
+            if (status is null) status = KernelInvocationContextExtensions.Display(context, line, "text/plain");
+            else status.Update(line);
+        }
+
+        void ShowChart()
+        {
+            var figure = Figures.TrainingCurves([new ErrorCurve(name, iterations.ToList(), train.ToList(), test.ToList())],
+                $"Training {name} (live)", subtitle);
+            if (chart is null) chart = KernelInvocationContextExtensions.Display(context, figure);
+            else chart.Update(figure);
+        }
+
+        public void Finish(string line)
+        {
+            SetStatus(line);
+            if (Headless && iterations.Count > 0) ShowChart();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Globalization;
+using Microsoft.Data.Analysis;
+using ResNetLab.Charts;
+using ResNetLab.Data;
+using ResNetLab.Models;
+using ResNetLab.Paper;
+using ResNetLab.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+using Zoo = ResNetLab.Models.Models;
+
+namespace ResNetLab.Analysis;
+
+/// <summary>A finished run reduced to what the findings compare (errors in percent).</summary>
+public sealed record FinalResult(string Label, string Model, int Depth, bool Residual, ShortcutOption? Shortcut, BlockKind Block,
+                                 int Iterations, double TrainErrorPercent, double TestErrorPercent, int EvalImages, long Seed, long Parameters);
+
+/// <summary>Turns run records into chart series, tables and final results — the one path from runs to figures.</summary>
+public static class RunAnalysis
+{
+    /// <summary>Short legend label: the model, with its shortcut option when runs of one model differ only in it.</summary>
+    public static string Label(RunConfig config, bool withShortcut) =>
+        config.Model + (withShortcut && config.Shortcut is { } s ? $" ({s})" : "");
+
+    static bool ShortcutsDiffer(IReadOnlyList<RunResult> runs) =>
+        runs.GroupBy(r => r.Record.Config.Model).Any(g => g.Select(r => r.Record.Config.Shortcut).Distinct().Count() > 1);
+
+    static bool SeedsDiffer(IReadOnlyList<RunResult> runs) =>
+        runs.GroupBy(r => (r.Record.Config.Model, r.Record.Config.Shortcut)).Any(g => g.Count() > 1);
+
+    public static IReadOnlyList<string> Labels(IReadOnlyList<RunResult> runs)
+    {
+        var shortcuts = ShortcutsDiffer(runs);
+        var seeds = SeedsDiffer(runs);
+        return runs.Select(r => Label(r.Record.Config, shortcuts) + (seeds ? $" s{r.Record.Seed}" : "")).ToList();
+    }
+
+    public static IReadOnlyList<ErrorCurve> Curves(IReadOnlyList<RunResult> runs)
+    {
+        var labels = Labels(runs);
+        return runs.Select((r, i) => new ErrorCurve(labels[i],
+            r.Metrics.Select(m => (double)m.Iteration).ToList(),
+            r.Metrics.Select(m => 100 * m.TrainError).ToList(),
+            r.Metrics.Select(m => 100 * m.TestError).ToList())).ToList();
+    }
+
+    public static IReadOnlyList<FinalResult> Finals(IReadOnlyList<RunResult> runs)
+    {
+        var labels = Labels(runs);
+        return runs.Select((r, i) =>
+        {
+            var c = r.Record.Config;
+            var last = r.Metrics.LastOrDefault() ?? throw new InvalidOperationException($"run {r.Record.Name} has no evaluation yet");
+            var info = Zoo.List(c.Model).FirstOrDefault();
+            var residual = !c.Model.StartsWith("plain", StringComparison.OrdinalIgnoreCase);
+            var depth = info?.Depth ?? int.Parse(new string(c.Model.SkipWhile(ch => !char.IsDigit(ch)).TakeWhile(char.IsDigit).ToArray()), CultureInfo.InvariantCulture);
+            var block = c.Model.Contains("bottleneck", StringComparison.OrdinalIgnoreCase) || c.Model == "resnet164" ? BlockKind.Bottleneck : BlockKind.Basic;
+            return new FinalResult(labels[i], c.Model, depth, residual, c.Shortcut, block, last.Iteration,
+                100 * last.TrainError, 100 * last.TestError, r.Record.Final?.EvalImages ?? 0, r.Record.Seed, r.Record.Parameters);
+        }).ToList();
+    }
+
+    /// <summary>Table 6's test error by model name (for reference lines and tables).</summary>
+    public static IReadOnlyDictionary<string, double> PaperTestErrors { get; } =
+        PaperNumbers.Table6.ToDictionary(t => t.Model, t => t.TestErrorPercent);
+
+    /// <summary>Final errors beside Table 6, with how each run was trained (budget, schedule, data, device, time).</summary>
+    public static DataFrame Results(IReadOnlyList<RunResult> runs)
+    {
+        var finals = Finals(runs);
+        return new DataFrame(
+            new StringDataFrameColumn("run", finals.Select(f => f.Label)),
+            new Int64DataFrameColumn("parameters", finals.Select(f => f.Parameters)),
+            new Int32DataFrameColumn("iterations", finals.Select(f => f.Iterations)),
+            new Int32DataFrameColumn("batch", runs.Select(r => r.Record.Recipe.BatchSize)),
+            new DoubleDataFrameColumn("train error (%)", finals.Select(f => Math.Round(f.TrainErrorPercent, 2))),
+            new DoubleDataFrameColumn("test error (%)", finals.Select(f => Math.Round(f.TestErrorPercent, 2))),
+            new Int32DataFrameColumn("test images", finals.Select(f => f.EvalImages)),
+            new DoubleDataFrameColumn("Table 6 test error (%)", finals.Select(f => PaperTestErrors.TryGetValue(f.Model, out var p) && f.Residual ? p : double.NaN)),
+            new StringDataFrameColumn("warm-up ended at", runs.Select(r => r.Record.Warmup is null ? "no warm-up" : r.Record.WarmupEndedAt is { } w ? $"iteration {w}" : "did not end")),
+            new DoubleDataFrameColumn("minutes", runs.Select(r => Math.Round(r.Record.WallSeconds / 60, 1))),
+            new StringDataFrameColumn("this call", runs.Select(r => r.Outcome.ToString().ToLowerInvariant())),
+            new StringDataFrameColumn("budget · data · device", runs.Select(r => $"{r.Record.Budget.Name} · {r.Record.DataSource} · {r.Record.Device}")));
+    }
+
+    /// <summary>Mean ± std of the final test error over seeds, per model, beside Table 6's "6.61±0.16" for ResNet-110.</summary>
+    public static DataFrame SeedSummary(IReadOnlyList<RunResult> runs)
+    {
+        var groups = Finals(runs).GroupBy(f => f.Model).ToList();
+        static double Std(IReadOnlyList<double> v) => v.Count < 2 ? double.NaN : Math.Sqrt(v.Sum(x => (x - v.Average()) * (x - v.Average())) / (v.Count - 1));
+        return new DataFrame(
+            new StringDataFrameColumn("model", groups.Select(g => g.Key)),
+            new Int32DataFrameColumn("seeds", groups.Select(g => g.Count())),
+            new DoubleDataFrameColumn("mean test error (%)", groups.Select(g => Math.Round(g.Average(f => f.TestErrorPercent), 2))),
+            new DoubleDataFrameColumn("std (%)", groups.Select(g => Math.Round(Std(g.Select(f => f.TestErrorPercent).ToList()), 2))),
+            new DoubleDataFrameColumn("best (%)", groups.Select(g => Math.Round(g.Min(f => f.TestErrorPercent), 2))),
+            new StringDataFrameColumn("paper", groups.Select(g => g.Key == "resnet110"
+                ? $"{PaperNumbers.ResNet110MeanOf5.Mean:0.00} ± {PaperNumbers.ResNet110MeanOf5.Std:0.00} (best {PaperTestErrors["resnet110"]:0.00}), 5 runs"
+                : PaperTestErrors.TryGetValue(g.Key, out var p) ? $"{p:0.00}" : "—")));
+    }
+
+    /// <summary>(iterations, learning rates, training error %) of a run, for the warm-up chart.</summary>
+    public static (IReadOnlyList<double> Iterations, IReadOnlyList<double> LearningRate, IReadOnlyList<double> TrainErrorPercent) Schedule(RunResult run) =>
+        (run.Metrics.Select(m => (double)m.Iteration).ToList(), run.Metrics.Select(m => m.LearningRate).ToList(), run.Metrics.Select(m => 100 * m.TrainError).ToList());
+
+    /// <summary>
+    /// What one training step of a network needs in memory at a batch size: weights, gradients and momentum (3 × params)
+    /// plus the activations kept for backward (every conv, BN and linear output, traced on a real forward pass).
+    /// </summary>
+    public static DataFrame MemoryEstimate(string model, int batch)
+    {
+        using var net = Zoo.Create(model);
+        var report = Complexity.Measure(net, net.InputSize);
+        var perImage = report.Layers.Sum(l => l.OutputShape.Aggregate(1L, (a, b) => a * b));
+        const double MiB = 1024 * 1024;
+        var weights = report.Parameters * 4 / MiB;
+        var activations = perImage * 4.0 * batch / MiB;
+        return new DataFrame(
+            new StringDataFrameColumn("what", ["weights", "gradients", "momentum buffers", $"activations kept for backward (batch {batch})", "total (estimate)"]),
+            new DoubleDataFrameColumn("MiB", new[] { weights, weights, weights, activations, 3 * weights + activations }.Select(v => Math.Round(v, 1))));
+    }
+}
+
+/// <summary>Fig. 7: the std of each 3×3 layer's response (after BN, before ReLU/addition) of trained runs.</summary>
+public static class LayerResponseAnalysis
+{
+    /// <summary>Load each run's final weights and measure its responses on the first <paramref name="images"/> test images.</summary>
+    public static IReadOnlyList<ResponseSeries> Measure(IReadOnlyList<RunResult> runs, int images, string? dataDir = null)
+    {
+        var labels = RunAnalysis.Labels(runs);
+        var series = new List<ResponseSeries>();
+        var data = CifarData.Load(DataLocation.Resolve(dataDir, CifarFormat.Cifar10, out _));
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var run = runs[i];
+            using var scope = NewDisposeScope();
+            using var model = Zoo.Create(run.Record.Config.Model, run.Record.Config.Shortcut);
+            var state = Checkpoint.Load(run.CheckpointPath, model, optimizer: null);
+            var (batch, _) = TestSet.Batches(data, state.Normalization, CPU, images).First();
+            var responses = model.LayerResponses(batch);
+            series.Add(new ResponseSeries(labels[i], responses.Select(r => r.Output.std().item<float>() is var s ? (double)s : 0).ToList()));
+            foreach (var r in responses) r.Output.Dispose();
+        }
+        return series;
+    }
+
+    public static DataFrame Table(IReadOnlyList<ResponseSeries> series) => new(
+        new StringDataFrameColumn("network", series.Select(s => s.Label)),
+        new Int32DataFrameColumn("3×3 layers", series.Select(s => s.Std.Count)),
+        new DoubleDataFrameColumn("mean std", series.Select(s => Math.Round(s.Std.Average(), 3))),
+        new DoubleDataFrameColumn("median std", series.Select(s => Math.Round(s.Std.Order().ElementAt(s.Std.Count / 2), 3))),
+        new DoubleDataFrameColumn("max std", series.Select(s => Math.Round(s.Std.Max(), 3))));
+}

@@ -1,0 +1,124 @@
+using Microsoft.Data.Analysis;
+using ResNetLab.Models;
+
+namespace ResNetLab.Training;
+
+/// <summary>A notebook's list of runs at one budget; shows as a table (model, schedule, data) in notebooks.</summary>
+public interface IExperimentPlan
+{
+    string Title { get; }
+    IEnumerable<RunConfig> AllRuns { get; }
+}
+
+public sealed record DegradationPlan(string Title, IReadOnlyList<RunConfig> Plain, IReadOnlyList<RunConfig> Residual) : IExperimentPlan
+{
+    public IEnumerable<RunConfig> AllRuns => Plain.Concat(Residual);
+}
+
+public sealed record RunsPlan(string Title, IReadOnlyList<RunConfig> Runs) : IExperimentPlan
+{
+    public IEnumerable<RunConfig> AllRuns => Runs;
+}
+
+public sealed record VeryDeepPlan(string Title, IReadOnlyList<RunConfig> ResNet110, IReadOnlyList<RunConfig> ResNet1202, int ResNet1202Batch) : IExperimentPlan
+{
+    public IEnumerable<RunConfig> AllRuns => ResNet110.Concat(ResNet1202);
+}
+
+public sealed record LayerResponsePlan(string Title, IReadOnlyList<RunConfig> Runs, int Images) : IExperimentPlan
+{
+    public IEnumerable<RunConfig> AllRuns => Runs;
+}
+
+/// <summary>
+/// What each notebook trains at each budget. <c>full</c> is the paper's experiment (all of Fig. 6's depths, five
+/// ResNet-110 seeds); smaller budgets keep the contrast the paper draws (shallowest vs deepest) so a laptop sees it in
+/// minutes. Runs shared between notebooks (02 → 06, 05 → 06) have identical configs, so they are trained once.
+/// </summary>
+public static class Experiments
+{
+    static RunConfig Run(string model, Budget budget, ShortcutOption? shortcut = null, long seed = 0) =>
+        new() { Model = model, Shortcut = shortcut, Budget = budget, Seed = seed };
+
+    static bool IsFull(Budget b) => b.Name == Budget.Full.Name;
+
+    /// <summary>Fig. 6 left/middle: plain and residual nets of increasing depth.</summary>
+    public static DegradationPlan Degradation(string budget)
+    {
+        var b = Budget.Parse(budget);
+        int[] depths = IsFull(b) ? [20, 32, 44, 56] : [20, 56];
+        return new("Degradation: plain vs residual nets by depth (Fig. 6)",
+            depths.Select(d => Run($"plain{d}", b)).ToList(), depths.Select(d => Run($"resnet{d}", b)).ToList());
+    }
+
+    /// <summary>Table 3's question on CIFAR-10: options A, B, C (20 layers; and 32 at the full budget).</summary>
+    public static RunsPlan ShortcutOptions(string budget)
+    {
+        var b = Budget.Parse(budget);
+        string[] models = IsFull(b) ? ["resnet20", "resnet32"] : ["resnet20"];
+        return new("Shortcut options A / B / C",
+            models.SelectMany(m => new[] { ShortcutOption.A, ShortcutOption.B, ShortcutOption.C }.Select(o => Run(m, b, o))).ToList());
+    }
+
+    /// <summary>
+    /// Fig. 5 on CIFAR-10: a basic and a bottleneck net of similar multiply-adds — ResNet-20 vs the 29-layer bottleneck
+    /// net (≈41M each); at the full budget ResNet-110 vs ResNet-164 (≈1.7M parameters each, the authors' follow-up pair).
+    /// </summary>
+    public static RunsPlan Bottleneck(string budget)
+    {
+        var b = Budget.Parse(budget);
+        string[] models = IsFull(b) ? ["resnet110", "resnet164"] : ["resnet20", "resnet29-bottleneck"];
+        return new("Basic vs bottleneck blocks at similar cost", models.Select(m => Run(m, b)).ToList());
+    }
+
+    /// <summary>
+    /// §4.2 very deep nets. ResNet-110 gets the warm-up (five seeds at the full budget, as Table 6's mean ± std).
+    /// ResNet-1202 costs ~60× ResNet-20 per image: below the full budget it runs a short schedule at a smaller batch,
+    /// recorded in its run (and shown beside its results) so nobody mistakes it for the paper's.
+    /// </summary>
+    public static VeryDeepPlan VeryDeep(string budget)
+    {
+        var b = Budget.Parse(budget);
+        var seeds = IsFull(b) ? 5 : 1;
+        var r110 = Enumerable.Range(0, seeds).Select(s => Run("resnet110", b, seed: s)).ToList();
+        RunConfig r1202;
+        int batch;
+        if (IsFull(b))
+        {
+            (r1202, batch) = (Run("resnet1202", b), TrainingRecipe.Paper.BatchSize);
+        }
+        else
+        {
+            var small = b.Name == Budget.Smoke.Name
+                ? b with { Iterations = 6, EvalEvery = 3, CheckpointEvery = 3, EvalImages = 200 }
+                : b with { Iterations = 120, EvalEvery = 20, CheckpointEvery = 20, EvalImages = 500 };
+            batch = b.Name == Budget.Smoke.Name ? 16 : 32;
+            r1202 = Run("resnet1202", small) with { Recipe = (TrainingRecipe.Paper with { BatchSize = batch }).ScaledTo(small.Iterations) };
+        }
+        return new("Very deep nets: 110 layers (warm-up) and 1202 layers", r110, [r1202], batch);
+    }
+
+    /// <summary>Fig. 7: the nets of notebooks 02 and 05 (plain-20/56, ResNet-20/56/110), measured on test images.</summary>
+    public static LayerResponsePlan LayerResponses(string budget)
+    {
+        var b = Budget.Parse(budget);
+        var runs = new[] { "plain20", "plain56", "resnet20", "resnet56" }.Select(m => Run(m, b)).Append(VeryDeep(budget).ResNet110[0]).ToList();
+        return new("Layer responses (Fig. 7)", runs, Images: b.Name == Budget.Smoke.Name ? 100 : 500);
+    }
+
+    /// <summary>A plan as a table: one row per run with its schedule.</summary>
+    public static DataFrame Table(IExperimentPlan plan)
+    {
+        var runs = plan.AllRuns.ToList();
+        return new DataFrame(
+            new StringDataFrameColumn("run", runs.Select(r => r.RunName)),
+            new StringDataFrameColumn("model", runs.Select(r => r.Model)),
+            new StringDataFrameColumn("shortcut", runs.Select(r => r.Shortcut?.ToString() ?? (r.Model.StartsWith("plain", StringComparison.Ordinal) ? "none" : "default"))),
+            new Int32DataFrameColumn("iterations", runs.Select(r => r.ResolvedRecipe.Iterations)),
+            new Int32DataFrameColumn("batch", runs.Select(r => r.ResolvedRecipe.BatchSize)),
+            new StringDataFrameColumn("lr ÷10 at", runs.Select(r => string.Join(", ", r.ResolvedRecipe.Milestones))),
+            new StringDataFrameColumn("training images", runs.Select(r => r.Budget.TrainImages?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "all")),
+            new StringDataFrameColumn("test images", runs.Select(r => r.Budget.EvalImages?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "all")),
+            new Int64DataFrameColumn("seed", runs.Select(r => r.Seed)));
+    }
+}
