@@ -32,6 +32,15 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("--device <DEVICE>")]
         public string? Device { get; init; }
 
+        [CommandOption("--compare-pytorch")]
+        [Description("ResNet-20 only: alternate rounds with environment/bench/pytorch_resnet20.py (Debian python3-torch) and print both medians and the ratio")]
+        public bool ComparePyTorch { get; init; }
+
+        [CommandOption("--rounds <N>")]
+        [Description("Alternating rounds for --compare-pytorch")]
+        [DefaultValue(3)]
+        public int Rounds { get; init; } = 3;
+
         [CommandOption("--json")]
         [Description("Print the figures as JSON (train_img_per_s, eval_img_per_s, augment_img_per_s, peak_rss_mb, rss_growth_mb, …)")]
         public bool Json { get; init; }
@@ -41,6 +50,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     {
         var device = TorchRuntime.ParseDevice(settings.Device);
         TorchRuntime.Initialize(device, settings.Threads);
+        if (settings.ComparePyTorch) return Compare(settings);
         BenchResult result;
         if (settings.Json || !AnsiConsole.Profile.Capabilities.Interactive)
             result = Bench.Run(settings.Model, settings.Batch, settings.Iters, settings.Threads, device);
@@ -64,6 +74,33 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         table.AddRow("memory", $"peak RSS {result.PeakRssMb:N0} MB, growth over the timed steps {result.RssGrowthMb:+0.0;-0.0} MB");
         table.AddRow("runtime", Markup.Escape(result.Runtime));
         AnsiConsole.Write(table);
+        return 0;
+    }
+
+    static int Compare(Settings settings)
+    {
+        if (!string.Equals(settings.Model, "resnet20", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException("--compare-pytorch exists for resnet20 (the model environment/bench/pytorch_resnet20.py builds)");
+        var threads = settings.Threads ?? 2;
+        PyTorchComparison c;
+        if (settings.Json) c = Bench.ComparePyTorch(settings.Batch, settings.Iters, threads, settings.Rounds);
+        else
+        {
+            PyTorchComparison? r = null;
+            AnsiConsole.Status().Start("compare", s => r = Bench.ComparePyTorch(settings.Batch, settings.Iters, threads, settings.Rounds,
+                progress: new Status(m => s.Status(m))));
+            c = r!;
+        }
+        if (settings.Json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(c, RunJson.Options));
+            return 0;
+        }
+        var table = new Table().Border(TableBorder.Simple).AddColumns("resnet20 train step", "median img/s", "rounds");
+        table.AddRow("TorchSharp (this engine)", $"{c.TorchSharpImgPerS:N0}", string.Join(", ", c.TorchSharpRounds.Select(v => v.ToString("N0"))));
+        table.AddRow($"PyTorch {c.PyTorchVersion}", $"{c.PyTorchImgPerS:N0}", string.Join(", ", c.PyTorchRounds.Select(v => v.ToString("N0"))));
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"ratio TorchSharp / PyTorch: [bold]{c.Ratio:F2}[/] (batch {c.Batch}, {c.Threads} threads, {c.Rounds} alternating rounds of {c.Iterations} steps)");
         return 0;
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using ResNetLab.Data;
 using ResNetLab.Models;
 using ResNetLab.Runtime;
@@ -21,6 +22,19 @@ public sealed record BenchResult(
     double PeakRssMb,
     double RssGrowthMb,
     string Runtime);
+
+/// <summary>Side-by-side ResNet-20 training throughput (img/s) of this engine and PyTorch on the same machine.</summary>
+public sealed record PyTorchComparison(
+    int Rounds,
+    int Iterations,
+    int Batch,
+    int Threads,
+    double TorchSharpImgPerS,
+    double PyTorchImgPerS,
+    double Ratio,
+    string PyTorchVersion,
+    double[] TorchSharpRounds,
+    double[] PyTorchRounds);
 
 /// <summary>
 /// Isolates the hot loops (nanoGPT's bench.py): the training step the trainer runs (<see cref="Trainer.Step"/>) on a
@@ -45,15 +59,8 @@ public static class Bench
         progress?.Report($"train step: {warmup} warm-up + {iterations} timed iterations of batch {batch}");
         for (var i = 0; i < warmup; i++) Trainer.Step(net, optimizer, x, y, 0.01);
         var rssStart = Rss().Current;
-        var steps = new double[iterations];
-        for (var i = 0; i < iterations; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            Trainer.Step(net, optimizer, x, y, 0.01);
-            steps[i] = sw.Elapsed.TotalMilliseconds;
-        }
+        var stepMs = Median(TimeSteps(net, optimizer, x, y, iterations));
         var rssEnd = Rss();
-        var stepMs = Median(steps);
 
         progress?.Report("evaluation");
         var evalImgPerS = EvalThroughput(net, x, Math.Max(3, iterations / 4));
@@ -62,6 +69,61 @@ public static class Bench
 
         return new BenchResult(net.Name, batch, iterations, get_num_threads(), dev.ToString(), stepMs, batch / stepMs * 1000,
             evalImgPerS, augImgPerS, rssEnd.Peak / 1024.0, (rssEnd.Current - rssStart) / 1024.0, runtime.ToString());
+    }
+
+    /// <summary>Milliseconds of each of <paramref name="iterations"/> training steps on a fixed batch.</summary>
+    static double[] TimeSteps(nn.Module<Tensor, Tensor> net, MomentumSgd optimizer, Tensor x, Tensor y, int iterations)
+    {
+        var steps = new double[iterations];
+        for (var i = 0; i < iterations; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            Trainer.Step(net, optimizer, x, y, 0.01);
+            if (x.device.type != DeviceType.CPU) cuda.synchronize();
+            steps[i] = sw.Elapsed.TotalMilliseconds;
+        }
+        return steps;
+    }
+
+    /// <summary>
+    /// ResNet-20 training throughput of this engine and of PyTorch (environment/bench/pytorch_resnet20.py: same model,
+    /// batch, optimizer and threads) measured side by side: <paramref name="rounds"/> alternating rounds of
+    /// <paramref name="iterations"/> timed steps each, so both see the same machine load. Medians of the round medians.
+    /// </summary>
+    public static PyTorchComparison ComparePyTorch(int batch = 128, int iterations = 20, int threads = 2, int rounds = 3,
+                                                   string python = "/usr/bin/python3", IProgress<string>? progress = null)
+    {
+        var script = Path.Combine(RepoPaths.Root, "environment", "bench", "pytorch_resnet20.py");
+        if (!File.Exists(python)) throw new FileNotFoundException($"{python} not found: the PyTorch comparison needs Debian's python3-torch (apt-get install -y python3-torch)", python);
+        TorchRuntime.Initialize(DeviceChoice.Cpu, threads, seed: 0);
+        using var net = Models.Models.Create("resnet20");
+        net.train();
+        using var optimizer = new MomentumSgd(net.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 1e-4);
+        using var x = randn(batch, 3, 32, 32);
+        using var y = randint(0, 10, [batch]);
+        for (var i = 0; i < 3; i++) Trainer.Step(net, optimizer, x, y, 0.01);
+        var ours = new double[rounds];
+        var theirs = new double[rounds];
+        var version = "?";
+        for (var r = 0; r < rounds; r++)
+        {
+            progress?.Report($"round {r + 1}/{rounds}: TorchSharp");
+            ours[r] = batch / Median(TimeSteps(net, optimizer, x, y, iterations)) * 1000;
+            progress?.Report($"round {r + 1}/{rounds}: PyTorch");
+            var info = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { script, "--threads", threads.ToString(), "--batch", batch.ToString(), "--iters", iterations.ToString(), "--json" })
+                info.ArgumentList.Add(a);
+            using var p = Process.Start(info)!;
+            var output = p.StandardOutput.ReadToEnd();
+            var error = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0) throw new InvalidOperationException($"{script} failed (exit {p.ExitCode}): {error.Trim()}");
+            using var json = JsonDocument.Parse(output);
+            theirs[r] = json.RootElement.GetProperty("train_img_per_s").GetDouble();
+            version = json.RootElement.GetProperty("torch").GetString() ?? "?";
+        }
+        var (a1, b1) = (Median(ours), Median(theirs));
+        return new PyTorchComparison(rounds, iterations, batch, threads, a1, b1, a1 / b1, version, ours, theirs);
     }
 
     static double EvalThroughput(nn.Module<Tensor, Tensor> net, Tensor x, int repeats)

@@ -13,12 +13,19 @@ public sealed class MomentumSgd : IDisposable
 {
     readonly (string Name, Parameter Parameter)[] parameters;
     readonly Dictionary<string, Tensor> buffers = [];
+    // TorchSharp frees a Scalar only in its finalizer; made once here, the hot loop creates none.
+    readonly Scalar momentum, weightDecay, one;
+    Scalar? step;
+    double stepRate = double.NaN;
 
     public MomentumSgd(IEnumerable<(string Name, Parameter Parameter)> parameters, double momentum, double weightDecay)
     {
         this.parameters = parameters.ToArray();
         Momentum = momentum;
         WeightDecay = weightDecay;
+        this.momentum = momentum.ToScalar();
+        this.weightDecay = weightDecay.ToScalar();
+        one = 1.0.ToScalar();
     }
 
     public double Momentum { get; }
@@ -37,19 +44,24 @@ public sealed class MomentumSgd : IDisposable
 
     public void Step(double learningRate)
     {
+        if (learningRate != stepRate)
+        {
+            step?.Dispose();
+            (step, stepRate) = ((-learningRate).ToScalar(), learningRate);
+        }
         using var _ = no_grad();
         foreach (var (name, p) in parameters)
         {
             using var g = p.grad;
             if (g is null) continue;
-            if (WeightDecay != 0) g.add_(p, alpha: WeightDecay);
+            if (WeightDecay != 0) g.add_(p, alpha: weightDecay);
             if (Momentum != 0)
             {
-                if (buffers.TryGetValue(name, out var v)) v.mul_(Momentum).add_(g);
+                if (buffers.TryGetValue(name, out var v)) v.mul_(momentum).add_(g, alpha: one);
                 else buffers[name] = v = g.detach().clone().DetachFromDisposeScope();
-                p.add_(v, alpha: -learningRate);
+                p.add_(v, alpha: step!);
             }
-            else p.add_(g, alpha: -learningRate);
+            else p.add_(g, alpha: step!);
         }
     }
 
@@ -87,5 +99,12 @@ public sealed class MomentumSgd : IDisposable
         buffers.Clear();
     }
 
-    public void Dispose() => ClearBuffers();
+    public void Dispose()
+    {
+        ClearBuffers();
+        momentum.Dispose();
+        weightDecay.Dispose();
+        one.Dispose();
+        step?.Dispose();
+    }
 }

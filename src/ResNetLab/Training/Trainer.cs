@@ -126,16 +126,35 @@ public sealed class Trainer
     /// </summary>
     public static (double Loss, long Errors, long Images) Step(nn.Module<Tensor, Tensor> model, MomentumSgd optimizer, Tensor x, Tensor y, double lr)
     {
-        using var scope = NewDisposeScope();
-        var logits = model.call(x);
-        var loss = F.cross_entropy(logits, y);
-        var value = loss.item<float>();
-        if (!float.IsFinite(value)) return (value, 0, y.shape[0]);
-        optimizer.ZeroGrad();
-        loss.backward();
-        optimizer.Step(lr);
-        var errors = logits.argmax(1).ne(y).sum().item<long>();
-        return (value, errors, y.shape[0]);
+        try
+        {
+            using var scope = NewDisposeScope();
+            var logits = model.call(x);
+            var loss = F.cross_entropy(logits, y);
+            var value = loss.item<float>();
+            if (!float.IsFinite(value)) return (value, 0, y.shape[0]);
+            optimizer.ZeroGrad();
+            loss.backward();
+            optimizer.Step(lr);
+            var errors = logits.argmax(1).ne(y).sum().item<long>();
+            return (value, errors, y.shape[0]);
+        }
+        finally
+        {
+            ReleaseFinalizableNatives();
+        }
+    }
+
+    /// <summary>
+    /// TorchSharp frees some native objects only in finalizers — Scalars made from plain numbers, e.g. each BatchNorm's
+    /// num_batches_tracked.add_(1). Left to the GC they pile up between the activations of later steps and fragment
+    /// the native heap (RSS grew ~3 MB per ResNet-20 step, without bound); a gen-0 collection per step frees them
+    /// at once and costs well under a millisecond.
+    /// </summary>
+    public static void ReleaseFinalizableNatives()
+    {
+        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+        GC.WaitForPendingFinalizers();
     }
 
     void Evaluate(double lr, double imagesPerSecond, IProgress<TrainingProgress>? progress)

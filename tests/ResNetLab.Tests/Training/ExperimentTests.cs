@@ -8,7 +8,18 @@ using static ResNetLab.Tests.TensorAssert;
 
 namespace ResNetLab.Tests.Training;
 
+/// <summary>
+/// Tests whose numbers depend on libtorch's global generator (model initialisation from the run's seed) run alone:
+/// another test drawing random numbers in parallel would change the weights a seed gives.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GlobalRngCollection
+{
+    public const string Name = "global torch RNG";
+}
+
 /// <summary>The engine end to end on the real data with a small budget and ResNet-8 (n = 1), which trains in seconds.</summary>
+[Collection(GlobalRngCollection.Name)]
 public class ExperimentTests
 {
     public ExperimentTests() => TorchRuntime.Initialize(DeviceChoice.Cpu);
