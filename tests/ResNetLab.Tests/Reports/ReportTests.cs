@@ -52,17 +52,24 @@ public class ReportTests
         finally { Directory.Delete(dir, true); }
     }
 
+    /// <summary>The fixture, cleaned and rendered to offline HTML in <paramref name="dir"/>.</summary>
+    static (ExecutedNotebook Doc, string Html) RenderFixture(string dir)
+    {
+        var doc = ExecutedNotebook.Load(Executed).Clean();
+        var ipynb = Path.Combine(dir, "probe.ipynb");
+        doc.Save(ipynb);
+        var html = Path.Combine(dir, "probe.html");
+        OfflineHtml.Render(ipynb, html);
+        return (doc, html);
+    }
+
     [Fact]
     public async Task Offline_html_draws_every_chart_in_chromium_with_no_requests()
     {
         var dir = TestPaths.TempDir("html");
         try
         {
-            var doc = ExecutedNotebook.Load(Executed).Clean();
-            var ipynb = Path.Combine(dir, "probe.ipynb");
-            doc.Save(ipynb);
-            var html = Path.Combine(dir, "probe.html");
-            OfflineHtml.Render(ipynb, html);
+            var (doc, html) = RenderFixture(dir);
             Assert.Empty(OfflineHtml.ExternalReferences(File.ReadAllText(html)));
 
             var result = Assert.Single(await BrowserCheck.CheckAsync([(html, doc.ChartCount())]));
@@ -79,11 +86,7 @@ public class ReportTests
         var dir = TestPaths.TempDir("html-bad");
         try
         {
-            var doc = ExecutedNotebook.Load(Executed).Clean();
-            var ipynb = Path.Combine(dir, "probe.ipynb");
-            doc.Save(ipynb);
-            var html = Path.Combine(dir, "probe.html");
-            OfflineHtml.Render(ipynb, html);
+            var (_, html) = RenderFixture(dir);
             // Undo the inlining: the page now asks the CDN through requirejs, as Plotly.NET.Interactive emits it.
             var text = File.ReadAllText(html);
             var start = text.IndexOf("<script>/* plotly-", StringComparison.Ordinal);
