@@ -81,8 +81,9 @@ public static class Experiment
             if (existing.Status == RunStatus.Finished)
                 return new RunResult(folder, existing, Runs.ReadMetrics(folder), RunOutcome.Reused);
         }
-        if (options.Force && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        Directory.CreateDirectory(folder);
+        using var exclusive = Lock(folder);
+        if (options.Force)
+            foreach (var file in Directory.EnumerateFiles(folder).Where(f => Path.GetFileName(f) != LockFile)) File.Delete(file);
 
         var format = config.Format;
         var budget = config.Budget;
@@ -174,6 +175,23 @@ public static class Experiment
             default:
                 var finished = Update(RunStatus.Finished);
                 return new RunResult(folder, finished, [.. trainer.Metrics], resumed is null ? RunOutcome.Trained : RunOutcome.Resumed);
+        }
+    }
+
+    const string LockFile = ".lock";
+
+    /// <summary>One process trains a run at a time (notebook and CLI could otherwise both write the same folder).</summary>
+    static FileStream Lock(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, LockFile);
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException)
+        {
+            throw new InvalidOperationException($"{folder} is being trained by another process right now; wait for it, or stop it (it resumes later)");
         }
     }
 
