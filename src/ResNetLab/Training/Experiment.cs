@@ -54,7 +54,7 @@ public static class Experiment
     /// <summary>The config with the model's default shortcut made explicit, so `resnet20` and `resnet20 --shortcut A` are one run.</summary>
     public static RunConfig Resolve(RunConfig config, Func<RunConfig, nn.Module<Tensor, Tensor>>? factory = null)
     {
-        TorchRuntime.Initialize();
+        _ = TorchRuntime.Device;   // brings torch up (CPU) unless already up; keeps a chosen device
         _ = config.Format;   // validate the dataset name before any work
         if (config.Shortcut is not null) return config;
         using var model = (factory ?? CreateModel)(config);
@@ -83,7 +83,10 @@ public static class Experiment
         }
         using var exclusive = Lock(folder);
         if (options.Force)
+        {
             foreach (var file in Directory.EnumerateFiles(folder).Where(f => Path.GetFileName(f) != LockFile)) File.Delete(file);
+            existing = null;
+        }
 
         var format = config.Format;
         var budget = config.Budget;
