@@ -136,7 +136,7 @@ public static class Experiment
             {
                 Status = status, Iteration = trainer.Iteration, WallSeconds = trainer.ElapsedSeconds, Message = message,
                 WarmupEndedAt = schedule.WarmupEndedAt, Runtime = TorchRuntime.Info() with { Device = device.ToString() },
-                EndedUtc = status == RunStatus.Running ? null : DateTime.UtcNow,
+                EndedUtc = status == RunStatus.Running ? null : DateTime.UtcNow, PeakRssMb = Bench.Rss().Peak / 1024.0,
                 Final = trainer.Metrics.LastOrDefault() is { } m ? new FinalMetrics(m.TrainLoss, m.TrainError, m.TestLoss, m.TestError, split.EvalCount) : null,
             };
             if (trainer.Metrics.Count > 0) Runs.WriteMetrics(folder, trainer.Metrics);
