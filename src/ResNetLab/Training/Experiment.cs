@@ -54,7 +54,7 @@ public static class Experiment
     /// <summary>The config with the model's default shortcut made explicit, so `resnet20` and `resnet20 --shortcut A` are one run.</summary>
     public static RunConfig Resolve(RunConfig config, Func<RunConfig, nn.Module<Tensor, Tensor>>? factory = null)
     {
-        TorchRuntime.Initialize();
+        _ = TorchRuntime.Device;   // brings torch up (CPU) unless already up; keeps a chosen device
         _ = config.Format;   // validate the dataset name before any work
         if (config.Shortcut is not null) return config;
         using var model = (factory ?? CreateModel)(config);
@@ -81,8 +81,12 @@ public static class Experiment
             if (existing.Status == RunStatus.Finished)
                 return new RunResult(folder, existing, Runs.ReadMetrics(folder), RunOutcome.Reused);
         }
-        if (options.Force && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        Directory.CreateDirectory(folder);
+        using var exclusive = Lock(folder);
+        if (options.Force)
+        {
+            foreach (var file in Directory.EnumerateFiles(folder).Where(f => Path.GetFileName(f) != LockFile)) File.Delete(file);
+            existing = null;
+        }
 
         var format = config.Format;
         var budget = config.Budget;
@@ -132,7 +136,7 @@ public static class Experiment
             {
                 Status = status, Iteration = trainer.Iteration, WallSeconds = trainer.ElapsedSeconds, Message = message,
                 WarmupEndedAt = schedule.WarmupEndedAt, Runtime = TorchRuntime.Info() with { Device = device.ToString() },
-                EndedUtc = status == RunStatus.Running ? null : DateTime.UtcNow,
+                EndedUtc = status == RunStatus.Running ? null : DateTime.UtcNow, PeakRssMb = Bench.Rss().Peak / 1024.0,
                 Final = trainer.Metrics.LastOrDefault() is { } m ? new FinalMetrics(m.TrainLoss, m.TrainError, m.TestLoss, m.TestError, split.EvalCount) : null,
             };
             if (trainer.Metrics.Count > 0) Runs.WriteMetrics(folder, trainer.Metrics);
@@ -174,6 +178,23 @@ public static class Experiment
             default:
                 var finished = Update(RunStatus.Finished);
                 return new RunResult(folder, finished, [.. trainer.Metrics], resumed is null ? RunOutcome.Trained : RunOutcome.Resumed);
+        }
+    }
+
+    const string LockFile = ".lock";
+
+    /// <summary>One process trains a run at a time (notebook and CLI could otherwise both write the same folder).</summary>
+    static FileStream Lock(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, LockFile);
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException)
+        {
+            throw new InvalidOperationException($"{folder} is being trained by another process right now; wait for it, or stop it (it resumes later)");
         }
     }
 

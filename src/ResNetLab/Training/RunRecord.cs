@@ -66,6 +66,9 @@ public sealed record RunRecord
     public int Iteration { get; init; }
     public int Sessions { get; init; } = 1;
     public FinalMetrics? Final { get; init; }
+
+    /// <summary>Peak resident memory of the (last) training process, MB: flat memory shows as a small, steady figure.</summary>
+    public double PeakRssMb { get; init; }
     public string? Message { get; init; }
 
     /// <summary>E.g. "resnet20 (A) · quick · CIFAR-10 mirror · seed 0 · cpu" — for chart legends and titles.</summary>

@@ -121,6 +121,12 @@ public class ExperimentTests
             Assert.Equal(RunOutcome.Trained, forced.Outcome);
             Assert.Equal(Numbers(first.Metrics), Numbers(forced.Metrics));   // same seed, same numbers
 
+            using (new FileStream(Path.Combine(first.Folder, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+            {
+                var busy = Assert.Throws<InvalidOperationException>(() => Experiment.RunOrLoad(Config(), Options(root) with { Force = true }));
+                Assert.Contains("another process", busy.Message);
+            }
+
             var clash = Config(seed: 1) with { Name = record.Name };
             var e = Assert.Throws<InvalidOperationException>(() => Experiment.RunOrLoad(clash, Options(root)));
             Assert.Contains("different config", e.Message);
