@@ -59,12 +59,15 @@ def main():
     p.add_argument("--iters", type=int, default=30)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--channels-last", action="store_true", help="channels-last (NHWC) activations, as `resnet bench --layout nhwc`")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     model = ResNet20().train()
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
     x = torch.randn(a.batch, 3, 32, 32)
+    if a.channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
     y = torch.randint(0, 10, (a.batch,))
     times = []
     for i in range(a.warmup + a.iters):
@@ -77,7 +80,8 @@ def main():
             times.append(time.perf_counter() - t)
     med = statistics.median(times)
     res = {"torch": torch.__version__, "threads": torch.get_num_threads(), "batch": a.batch, "iters": a.iters,
-           "median_step_ms": med * 1e3, "train_img_per_s": a.batch / med}
+           "median_step_ms": med * 1e3, "train_img_per_s": a.batch / med,
+           "layout": "nhwc" if a.channels_last else "nchw"}
     print(json.dumps(res) if a.json else
           f"PyTorch {res['torch']}, {res['threads']} threads, batch {a.batch}: median step {med*1e3:.1f} ms = {a.batch/med:.0f} img/s")
 

@@ -41,6 +41,14 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [DefaultValue(3)]
         public int Rounds { get; init; } = 3;
 
+        [CommandOption("--layout <LAYOUT>")]
+        [Description("Activation layout: nchw or nhwc (channels-last); default nhwc on CPU, nchw on CUDA — as training uses")]
+        public string? Layout { get; init; }
+
+        [CommandOption("--pytorch-layout <LAYOUT>")]
+        [Description("Layout of the PyTorch side of --compare-pytorch: nchw (default, as the reference script is written) or nhwc")]
+        public string? PyTorchLayout { get; init; }
+
         [CommandOption("--json")]
         [Description("Print the figures as JSON (train_img_per_s, eval_img_per_s, augment_img_per_s, peak_rss_mb, rss_growth_mb, …)")]
         public bool Json { get; init; }
@@ -53,12 +61,13 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         if (settings.ComparePyTorch) return Compare(settings);
         BenchResult result;
         if (settings.Json || !AnsiConsole.Profile.Capabilities.Interactive)
-            result = Bench.Run(settings.Model, settings.Batch, settings.Iters, settings.Threads, device);
+            result = Bench.Run(settings.Model, settings.Batch, settings.Iters, settings.Threads, device,
+                channelsLast: Bench.ParseLayout(settings.Layout));
         else
         {
             BenchResult? r = null;
             AnsiConsole.Status().Start("bench", s => r = Bench.Run(settings.Model, settings.Batch, settings.Iters, settings.Threads, device,
-                progress: new Status(m => s.Status($"{settings.Model}: {m}"))));
+                progress: new Status(m => s.Status($"{settings.Model}: {m}")), channelsLast: Bench.ParseLayout(settings.Layout)));
             result = r!;
         }
         if (settings.Json)
@@ -67,7 +76,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             return 0;
         }
         var table = new Table().Border(TableBorder.Simple).HideHeaders().AddColumns("", "");
-        table.AddRow("model", $"{result.Model}, batch {result.Batch}, {result.Threads} threads, {result.Device}");
+        table.AddRow("model", $"{result.Model}, batch {result.Batch}, {result.Threads} threads, {result.Device}, {result.Layout}");
         table.AddRow("train step", $"{result.TrainImgPerS:N0} img/s (median of {result.Iterations}: {result.TrainStepMs:F1} ms)");
         table.AddRow("eval", $"{result.EvalImgPerS:N0} img/s");
         table.AddRow("augmentation", $"{result.AugmentImgPerS:N0} img/s (gather, normalise, pad/crop/flip)");
@@ -82,13 +91,16 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         if (!string.Equals(settings.Model, "resnet20", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException("--compare-pytorch exists for resnet20 (the model environment/bench/pytorch_resnet20.py builds)");
         var threads = settings.Threads ?? 2;
+        var ours = Bench.ParseLayout(settings.Layout);
+        var theirs = Bench.ParseLayout(settings.PyTorchLayout) ?? false;
         PyTorchComparison c;
-        if (settings.Json) c = Bench.ComparePyTorch(settings.Batch, settings.Iters, threads, settings.Rounds);
+        if (settings.Json) c = Bench.ComparePyTorch(settings.Batch, settings.Iters, threads, settings.Rounds,
+                channelsLast: ours, pytorchChannelsLast: theirs);
         else
         {
             PyTorchComparison? r = null;
             AnsiConsole.Status().Start("compare", s => r = Bench.ComparePyTorch(settings.Batch, settings.Iters, threads, settings.Rounds,
-                progress: new Status(m => s.Status(m))));
+                progress: new Status(m => s.Status(m)), channelsLast: ours, pytorchChannelsLast: theirs));
             c = r!;
         }
         if (settings.Json)
@@ -97,8 +109,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             return 0;
         }
         var table = new Table().Border(TableBorder.Simple).AddColumns("resnet20 train step", "median img/s", "rounds");
-        table.AddRow("TorchSharp (this engine)", $"{c.TorchSharpImgPerS:N0}", string.Join(", ", c.TorchSharpRounds.Select(v => v.ToString("N0"))));
-        table.AddRow($"PyTorch {c.PyTorchVersion}", $"{c.PyTorchImgPerS:N0}", string.Join(", ", c.PyTorchRounds.Select(v => v.ToString("N0"))));
+        table.AddRow($"TorchSharp (this engine, {c.Layout})", $"{c.TorchSharpImgPerS:N0}", string.Join(", ", c.TorchSharpRounds.Select(v => v.ToString("N0"))));
+        table.AddRow($"PyTorch {c.PyTorchVersion} ({c.PyTorchLayout})", $"{c.PyTorchImgPerS:N0}", string.Join(", ", c.PyTorchRounds.Select(v => v.ToString("N0"))));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"ratio TorchSharp / PyTorch: [bold]{c.Ratio:F2}[/] (batch {c.Batch}, {c.Threads} threads, {c.Rounds} alternating rounds of {c.Iterations} steps)");
         return 0;

@@ -96,7 +96,8 @@ public sealed class CifarResNet : ResNetModel
 
     public override Tensor forward(Tensor x)
     {
-        using var c = conv1.call(x);
+        using var input = ToLayout(x);
+        using var c = conv1.call(input);
         using var h0 = bn1.call(c).relu_();
         using var h1 = layer1.call(h0);
         using var h2 = layer2.call(h1);

@@ -80,7 +80,8 @@ public sealed class ImageNetResNet : ResNetModel
 
     public override Tensor forward(Tensor x)
     {
-        using var c = conv1.call(x);
+        using var input = ToLayout(x);
+        using var c = conv1.call(input);
         using var h = bn1.call(c).relu_();
         using var p = maxpool.call(h);
         using var h1 = layer1.call(p);

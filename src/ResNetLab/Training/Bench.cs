@@ -21,6 +21,7 @@ public sealed record BenchResult(
     double AugmentImgPerS,
     double PeakRssMb,
     double RssGrowthMb,
+    string Layout,
     string Runtime);
 
 /// <summary>Side-by-side ResNet-20 training throughput (img/s) of this engine and PyTorch on the same machine.</summary>
@@ -32,6 +33,8 @@ public sealed record PyTorchComparison(
     double TorchSharpImgPerS,
     double PyTorchImgPerS,
     double Ratio,
+    string Layout,
+    string PyTorchLayout,
     string PyTorchVersion,
     double[] TorchSharpRounds,
     double[] PyTorchRounds);
@@ -44,12 +47,14 @@ public sealed record PyTorchComparison(
 public static class Bench
 {
     public static BenchResult Run(string model, int batch = 128, int iterations = 20, int? threads = null,
-                                  DeviceChoice device = DeviceChoice.Auto, int warmup = 3, IProgress<string>? progress = null)
+                                  DeviceChoice device = DeviceChoice.Auto, int warmup = 3, IProgress<string>? progress = null,
+                                  bool? channelsLast = null)
     {
         if (iterations < 1 || batch < 1) throw new ArgumentException("--iters and --batch must be positive");
         var runtime = TorchRuntime.Initialize(device, threads, seed: 0);
         var dev = TorchRuntime.Device;
         using var net = Models.Models.Create(model);
+        net.ChannelsLast = channelsLast;
         net.to(dev);
         net.train();
         using var optimizer = new MomentumSgd(net.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 1e-4);
@@ -68,7 +73,8 @@ public static class Bench
         var augImgPerS = AugmentThroughput(batch, dev, 200);
 
         return new BenchResult(net.Name, batch, iterations, get_num_threads(), dev.ToString(), stepMs, batch / stepMs * 1000,
-            evalImgPerS, augImgPerS, rssEnd.Peak / 1024.0, (rssEnd.Current - rssStart) / 1024.0, runtime.ToString());
+            evalImgPerS, augImgPerS, rssEnd.Peak / 1024.0, (rssEnd.Current - rssStart) / 1024.0,
+            LayoutName(net.UsesChannelsLast(dev.type)), runtime.ToString());
     }
 
     /// <summary>Milliseconds of each of <paramref name="iterations"/> training steps on a fixed batch.</summary>
@@ -91,12 +97,14 @@ public static class Bench
     /// <paramref name="iterations"/> timed steps each, so both see the same machine load. Medians of the round medians.
     /// </summary>
     public static PyTorchComparison ComparePyTorch(int batch = 128, int iterations = 20, int threads = 2, int rounds = 3,
-                                                   string python = "/usr/bin/python3", IProgress<string>? progress = null)
+                                                   string python = "/usr/bin/python3", IProgress<string>? progress = null,
+                                                   bool? channelsLast = null, bool pytorchChannelsLast = false)
     {
         var script = Path.Combine(RepoPaths.Root, "environment", "bench", "pytorch_resnet20.py");
         if (!File.Exists(python)) throw new FileNotFoundException($"{python} not found: the PyTorch comparison needs Debian's python3-torch (apt-get install -y python3-torch)", python);
         TorchRuntime.Initialize(DeviceChoice.Cpu, threads, seed: 0);
         using var net = Models.Models.Create("resnet20");
+        net.ChannelsLast = channelsLast;
         net.train();
         using var optimizer = new MomentumSgd(net.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 1e-4);
         using var x = randn(batch, 3, 32, 32);
@@ -113,18 +121,34 @@ public static class Bench
             var info = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in new[] { script, "--threads", threads.ToString(), "--batch", batch.ToString(), "--iters", iterations.ToString(), "--json" })
                 info.ArgumentList.Add(a);
+            if (pytorchChannelsLast) info.ArgumentList.Add("--channels-last");
             using var p = Process.Start(info)!;
             var output = p.StandardOutput.ReadToEnd();
             var error = p.StandardError.ReadToEnd();
             p.WaitForExit();
+            if (p.ExitCode != 0 && error.Contains("No module named 'torch'"))
+                throw new InvalidOperationException($"{python} has no torch module: the PyTorch comparison needs Debian's python3-torch (apt-get install -y python3-torch)");
             if (p.ExitCode != 0) throw new InvalidOperationException($"{script} failed (exit {p.ExitCode}): {error.Trim()}");
             using var json = JsonDocument.Parse(output);
             theirs[r] = json.RootElement.GetProperty("train_img_per_s").GetDouble();
             version = json.RootElement.GetProperty("torch").GetString() ?? "?";
         }
         var (a1, b1) = (Median(ours), Median(theirs));
-        return new PyTorchComparison(rounds, iterations, batch, threads, a1, b1, a1 / b1, version, ours, theirs);
+        return new PyTorchComparison(rounds, iterations, batch, threads, a1, b1, a1 / b1,
+            LayoutName(net.UsesChannelsLast(DeviceType.CPU)), LayoutName(pytorchChannelsLast), version, ours, theirs);
     }
+
+    /// <summary>`nhwc` (channels-last) or `nchw`, as `--layout` spells them.</summary>
+    public static string LayoutName(bool channelsLast) => channelsLast ? "nhwc" : "nchw";
+
+    /// <summary>Parses `--layout`: null (the engine's default for the device), nchw or nhwc.</summary>
+    public static bool? ParseLayout(string? layout) => layout?.ToLowerInvariant() switch
+    {
+        null or "" or "auto" => null,
+        "nchw" => false,
+        "nhwc" or "channels-last" => true,
+        _ => throw new ArgumentException($"--layout must be nchw or nhwc (channels-last), not '{layout}'"),
+    };
 
     static double EvalThroughput(nn.Module<Tensor, Tensor> net, Tensor x, int repeats)
     {
