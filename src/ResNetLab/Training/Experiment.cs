@@ -123,6 +123,7 @@ public static class Experiment
             Dataset = format.DisplayName, DataSource = DataSource.Name(data.Source), DataLabel = DataSource.Label(data.Source, format),
             DataDirectory = data.Directory, Split = split.Description, EvalSet = split.EvalName, Seed = config.Seed,
             Device = device.ToString(), Runtime = runtime with { Device = device.ToString() },
+            Layout = model is ResNetModel net ? Bench.LayoutName(net.UsesChannelsLast(device.type)) : null,
             Parameters = model.parameters().Sum(p => p.numel()),
             StartedUtc = existing?.StartedUtc ?? DateTime.UtcNow, Status = RunStatus.Running, Iteration = trainer.Iteration,
             Sessions = (existing?.Sessions ?? 0) + 1, WallSeconds = trainer.ElapsedSeconds,

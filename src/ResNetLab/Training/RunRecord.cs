@@ -55,6 +55,9 @@ public sealed record RunRecord
     public required string EvalSet { get; init; }
     public required long Seed { get; init; }
     public required string Device { get; init; }
+
+    /// <summary>Activation layout the run trained with: nhwc (channels-last) or nchw; null in records made before it was kept.</summary>
+    public string? Layout { get; init; }
     public required RuntimeInfo Runtime { get; init; }
     public required long Parameters { get; init; }
     public required DateTime StartedUtc { get; init; }

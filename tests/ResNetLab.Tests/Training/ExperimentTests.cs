@@ -101,6 +101,7 @@ public class ExperimentTests
             Assert.Contains(record.DataSource, new[] { "mirror", "official" });
             Assert.Equal("train 1,024 / test 256", record.Split);
             Assert.Equal("cpu", record.Device);
+            Assert.Equal("nhwc", record.Layout);
             Assert.Equal("0.107.0", record.Runtime.TorchSharpVersion);
             Assert.True(record.EndedUtc >= record.StartedUtc && record.WallSeconds > 0);
 
