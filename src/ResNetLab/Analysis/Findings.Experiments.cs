@@ -13,7 +13,8 @@ public static partial class Findings
     static string Pct(double v) => F(v, "0.0") + "%";
 
     /// <summary>Notebook 02: did the deeper plain net train worse, and the deeper ResNet better?</summary>
-    public static string Degradation(IReadOnlyList<FinalResult> plain, IReadOnlyList<FinalResult> residual)
+    public static string Degradation(IReadOnlyList<FinalResult> plain, IReadOnlyList<FinalResult> residual,
+                                     IReadOnlyList<ErrorCurve>? plainCurves = null)
     {
         if (plain.Count < 2 || residual.Count < 2) return "<p>Need at least two depths of each kind to compare.</p>";
         var (ps, pd) = (plain.MinBy(f => f.Depth)!, plain.MaxBy(f => f.Depth)!);
@@ -26,7 +27,8 @@ public static partial class Findings
                    $"vs {Pct(ps.TrainErrorPercent)} for plain-{ps.Depth}: " +
                    (plainDegrades
                        ? "<b>the deeper plain net trains worse</b> — the degradation problem of Fig. 6 (left), with training (not test) error, so it is not overfitting."
-                       : "at this budget the deeper plain net did <b>not</b> train worse; the paper's gap shows over its full schedule.") + "</p>";
+                       : "at this budget the deeper plain net did <b>not</b> train worse; the paper's gap shows over its full schedule.") +
+                   CurveAgreement(plainCurves, ps.Label, pd.Label) + "</p>";
         text += $"<p><b>ResNet-{rd.Depth}</b> ended at {Pct(rd.TrainErrorPercent)} training error vs {Pct(rs.TrainErrorPercent)} for ResNet-{rs.Depth}: " +
                 (residualImproves
                     ? "with shortcuts, <b>depth helps</b> (Fig. 6, middle)."
@@ -37,6 +39,22 @@ public static partial class Findings
                 $"(±{F(se, "0.0")} points from {pd.EvalImages:N0} test images); Table 6 reports {F(PaperNumbers.Table6.FirstOrDefault(t => t.Depth == rd.Depth)?.TestErrorPercent ?? double.NaN)}% " +
                 "for the ResNet after 64k iterations on the official data.</p>";
         return text;
+    }
+
+    /// <summary>
+    /// One final number is one noisy sample; the whole curve says more: at how many of the evaluation points both runs
+    /// share did the deeper net have the higher training error.
+    /// </summary>
+    static string CurveAgreement(IReadOnlyList<ErrorCurve>? curves, string shallow, string deep)
+    {
+        var a = curves?.FirstOrDefault(c => c.Label == shallow);
+        var b = curves?.FirstOrDefault(c => c.Label == deep);
+        if (a is null || b is null) return "";
+        var deepAt = b.Iterations.Zip(b.TrainErrorPercent).ToDictionary(p => p.First, p => p.Second);
+        var shared = a.Iterations.Zip(a.TrainErrorPercent).Where(p => deepAt.ContainsKey(p.First)).ToList();
+        if (shared.Count == 0) return "";
+        var worse = shared.Count(p => deepAt[p.First] > p.Second);
+        return $" Over the whole run, {deep} had the higher training error at {worse} of {shared.Count} evaluation points.";
     }
 
     /// <summary>Notebook 03: options A/B/C — errors against what they cost and the noise of the measurement.</summary>

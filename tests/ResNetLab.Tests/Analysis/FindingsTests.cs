@@ -30,6 +30,21 @@ public class FindingsTests
     }
 
     [Fact]
+    public void Degradation_counts_the_evaluation_points_where_the_deeper_plain_net_is_worse()
+    {
+        var curves = new[]
+        {
+            new ErrorCurve("plain20", [50, 100, 150, 200], [80, 70, 60, 50], [80, 70, 60, 50]),
+            new ErrorCurve("plain56", [50, 100, 150], [85, 65, 70], [85, 65, 70]),
+        };
+        var text = Findings.Degradation([R("plain20", 20, false, 50, 50), R("plain56", 56, false, 70, 70)],
+                                        [R("resnet20", 20, true, 18, 22), R("resnet56", 56, true, 15, 20)], curves);
+        Assert.Contains("plain56 had the higher training error at 2 of 3 evaluation points", text);
+        Assert.DoesNotContain("evaluation points", Findings.Degradation([R("plain20", 20, false, 50, 50), R("plain56", 56, false, 70, 70)],
+                                                                       [R("resnet20", 20, true, 18, 22), R("resnet56", 56, true, 15, 20)]));
+    }
+
+    [Fact]
     public void Layer_responses_compare_plain_and_residual_means()
     {
         var text = Findings.LayerResponses([new ResponseSeries("plain20", [1.0, 2.0]), new ResponseSeries("resnet20", [0.5, 0.7]),
