@@ -71,7 +71,9 @@ public static partial class Findings
             parts.Add($"<p><b>{g.Key}</b> — {rows}. The options differ by {F(spread, "0.0")} points of test error, " +
                       (spread < 2 * se
                           ? $"within the measurement noise (±{F(se, "0.0")} points on {g.First().EvalImages:N0} test images): like the paper, no option is essential."
-                          : $"more than the measurement noise (±{F(se, "0.0")} points); the paper's ImageNet differences are small (Table 3: A {F(25.03)}, B {F(24.52)}, C {F(24.19)}).") +
+                          : $"more than the sampling noise of the test set (±{F(se, "0.0")} points), though one seed per option also carries " +
+                            "seed-to-seed variation that this bound leaves out — more seeds would tell. " +
+                            $"The paper's ImageNet differences are small (Table 3: A {F(25.03)}, B {F(24.52)}, C {F(24.19)}).") +
                       (a is null ? "" : $" B and C add {g.Where(r => r.Shortcut != ShortcutOption.A).Select(r => $"{r.Shortcut} +{r.Parameters - a.Parameters:N0}").DefaultIfEmpty("").Aggregate((x, y) => x + ", " + y)} parameters over A.") + "</p>");
         }
         return string.Concat(parts);
@@ -100,7 +102,8 @@ public static partial class Findings
         var b = r1202.FirstOrDefault();
         if (a is null) return "<p>No ResNet-110 run.</p>";
         var text = "<p>" + (warmupEndedAt is { } w
-            ? $"ResNet-110's warm-up ended at iteration <b>{w}</b> (the paper: \"about 400 iterations\"); the rate then went back to 0.1."
+            ? $"ResNet-110's warm-up ended at iteration <b>{w}</b> (the paper: \"about 400 iterations\"); from there the rate followed the schedule " +
+              $"(0.1 until the first ÷10{(w >= a.Iterations / 2 ? " — which this short schedule had already reached, so it never saw 0.1" : "")})."
             : $"ResNet-110's training error did not fall below 80% within {a.Iterations:N0} iterations, so the warm-up (lr 0.01) lasted the whole run.") + "</p>";
         text += $"<p>ResNet-110 ended at {Pct(a.TrainErrorPercent)} training / {Pct(a.TestErrorPercent)} test error " +
                 $"({r110.Count} seed{(r110.Count == 1 ? "" : "s")}; Table 6: {F(PaperNumbers.ResNet110MeanOf5.Mean)} ± {F(PaperNumbers.ResNet110MeanOf5.Std)}%).</p>";

@@ -54,6 +54,14 @@ public static class Models
     public static IReadOnlyList<string> Names(string pattern = "*") =>
         Registry.Where(e => Matches(pattern, e.Name)).Select(e => e.Name).ToArray();
 
+    /// <summary>The shortcut option a residual network gets when none is asked for (A on CIFAR, B on ImageNet — the
+    /// paper's choices in §4.2 and Table 2); null for plain networks.</summary>
+    public static ShortcutOption? DefaultShortcut(string name)
+    {
+        var entry = Find(name);
+        return entry.Residual ? entry.Family == ModelFamily.Cifar ? ShortcutOption.A : ShortcutOption.B : null;
+    }
+
     /// <summary>Build a registered network, e.g. <c>Models.Create("resnet56", shortcut: ShortcutOption.B, numClasses: 100)</c>.</summary>
     public static ResNetModel Create(string name, ShortcutOption? shortcut = null, int? numClasses = null,
                                      bool zeroInitResidual = false, bool strideOn3x3 = false) =>

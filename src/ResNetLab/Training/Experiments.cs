@@ -37,8 +37,9 @@ public sealed record LayerResponsePlan(string Title, IReadOnlyList<RunConfig> Ru
 /// </summary>
 public static class Experiments
 {
+    // The default shortcut is made explicit here, so the plan's run names are the folders training writes.
     static RunConfig Run(string model, Budget budget, ShortcutOption? shortcut = null, long seed = 0) =>
-        new() { Model = model, Shortcut = shortcut, Budget = budget, Seed = seed };
+        new() { Model = model, Shortcut = shortcut ?? Models.Models.DefaultShortcut(model), Budget = budget, Seed = seed };
 
     static bool IsFull(Budget b) => b.Name == Budget.Full.Name;
 

@@ -44,9 +44,12 @@ public sealed record TrainingRecipe(
 
 /// <summary>
 /// §4.2, ResNet-110: "we use 0.01 to warm up the training until the training error is below 80% (about 400
-/// iterations), and then go back to 0.1". The error is the mean over the last <see cref="Window"/> training batches.
+/// iterations), and then go back to 0.1". The error is the mean over the last <see cref="Window"/> training batches:
+/// 400, about one epoch of CIFAR-10 at batch 128, so the switch comes no earlier than the paper's "about 400
+/// iterations". A 10-batch window was tried first: ResNet-110 crossed 80 % after 40 iterations at 0.01, went back to
+/// 0.1 while still barely trained and collapsed to chance (loss ln 10) for good — the failure the warm-up exists to avoid.
 /// </summary>
-public sealed record WarmupRule(double LearningRate = 0.01, double UntilTrainErrorBelow = 0.80, int Window = 10)
+public sealed record WarmupRule(double LearningRate = 0.01, double UntilTrainErrorBelow = 0.80, int Window = 400)
 {
     public static WarmupRule Paper { get; } = new();
 

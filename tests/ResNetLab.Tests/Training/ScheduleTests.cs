@@ -41,21 +41,24 @@ public class ScheduleTests
     public void Warmup_holds_0_01_until_training_error_falls_below_80_percent_then_goes_back_to_0_1()
     {
         var schedule = new LearningRateSchedule(TrainingRecipe.Paper, WarmupRule.Paper);
+        var window = WarmupRule.Paper.Window;
+        Assert.Equal(400, window);   // about one epoch: the paper's "about 400 iterations"
         var t = 0;
-        for (; t < 30; t++)
+        for (; t < window; t++)
         {
             Assert.Equal(0.01, schedule.RateAt(t));
-            schedule.Observe(t, 0.90);
+            schedule.Observe(t, 0.95);
         }
         Assert.True(schedule.WarmingUp);
-        // Errors now fall; the switch happens once the mean over the last 10 batches is below 0.80.
+        // Errors now fall; the switch happens once the mean over the last 400 batches is below 0.80:
+        // 0.95 - 0.35 k / 400 < 0.80 first at k = 172 batches at 0.60.
         var switchedAt = -1;
-        for (; t < 60 && switchedAt < 0; t++)
+        for (; t < 2 * window && switchedAt < 0; t++)
         {
-            schedule.Observe(t, 0.70);
+            schedule.Observe(t, 0.60);
             if (!schedule.WarmingUp) switchedAt = t + 1;
         }
-        Assert.Equal(36, switchedAt);   // 6 batches at 0.70 and 4 at 0.90 average 0.78
+        Assert.Equal(window + 172, switchedAt);
         Assert.Equal(switchedAt, schedule.WarmupEndedAt);
         Assert.Equal(0.1, schedule.RateAt(switchedAt));                 // back to the paper's rate …
         schedule.Observe(switchedAt, 0.95);
@@ -66,15 +69,18 @@ public class ScheduleTests
     [Fact]
     public void Warmup_state_survives_a_checkpoint_and_never_raises_the_rate_above_the_schedule()
     {
+        // Even a net below 80 % from the first batch warms up for one whole window (the paper's ~400 iterations).
+        var window = WarmupRule.Paper.Window;
         var a = new LearningRateSchedule(TrainingRecipe.Paper, WarmupRule.Paper);
-        for (var t = 0; t < 7; t++) a.Observe(t, 0.75);
+        for (var t = 0; t < window - 3; t++) a.Observe(t, 0.75);
         var b = new LearningRateSchedule(TrainingRecipe.Paper, WarmupRule.Paper, a.State with { });
-        for (var t = 7; t < 10; t++)
+        for (var t = window - 3; t < window; t++)
         {
+            Assert.True(a.WarmingUp && b.WarmingUp);
             a.Observe(t, 0.75);
             b.Observe(t, 0.75);
         }
-        Assert.Equal(10, a.WarmupEndedAt);
+        Assert.Equal(window, a.WarmupEndedAt);
         Assert.Equal(a.WarmupEndedAt, b.WarmupEndedAt);
 
         var stuck = new LearningRateSchedule(TrainingRecipe.Paper, WarmupRule.Paper);
