@@ -59,15 +59,16 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         var device = TorchRuntime.ParseDevice(settings.Device);
         TorchRuntime.Initialize(device, settings.Threads);
         if (settings.ComparePyTorch) return Compare(settings);
+        var channelsLast = Bench.ParseLayout(settings.Layout);
         BenchResult result;
         if (settings.Json || !AnsiConsole.Profile.Capabilities.Interactive)
             result = Bench.Run(settings.Model, settings.Batch, settings.Iters, settings.Threads, device,
-                channelsLast: Bench.ParseLayout(settings.Layout));
+                channelsLast: channelsLast);
         else
         {
             BenchResult? r = null;
             AnsiConsole.Status().Start("bench", s => r = Bench.Run(settings.Model, settings.Batch, settings.Iters, settings.Threads, device,
-                progress: new Status(m => s.Status($"{settings.Model}: {m}")), channelsLast: Bench.ParseLayout(settings.Layout)));
+                progress: new Status(m => s.Status($"{settings.Model}: {m}")), channelsLast: channelsLast));
             result = r!;
         }
         if (settings.Json)

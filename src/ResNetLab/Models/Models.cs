@@ -10,7 +10,14 @@ namespace ResNetLab.Models;
 /// </summary>
 public static class Models
 {
-    sealed record Entry(string Name, ModelFamily Family, BlockKind Block, bool Residual, Func<ModelOptions, ResNetModel> Build);
+    /// <summary>A registered network. Build it with <see cref="Entry.Create"/>, which fills in the default shortcut.</summary>
+    sealed record Entry(string Name, ModelFamily Family, BlockKind Block, bool Residual, Func<ModelOptions, ResNetModel> Build)
+    {
+        public ResNetModel Create(ModelOptions options) => Build(options with { Shortcut = options.Shortcut ?? DefaultShortcut });
+
+        /// <summary>The paper's choice when none is asked for: A on CIFAR (§4.2), B on ImageNet (Table 2); none for plain nets.</summary>
+        public ShortcutOption? DefaultShortcut => Residual ? Family == ModelFamily.Cifar ? ShortcutOption.A : ShortcutOption.B : null;
+    }
 
     static readonly Entry[] Registry = [.. CifarEntries(), .. ImageNetEntries()];
     static readonly ConcurrentDictionary<(string, ShortcutOption?), ModelInfo> Measured = new();
@@ -22,13 +29,13 @@ public static class Models
         {
             var depth = CifarResNet.DepthOf(n, BlockKind.Basic);
             yield return new($"resnet{depth}", ModelFamily.Cifar, BlockKind.Basic, true,
-                o => new CifarResNet(n, BlockKind.Basic, o.Shortcut ?? ShortcutOption.A, o.NumClasses ?? 10, o.ZeroInitResidual));
+                o => new CifarResNet(n, BlockKind.Basic, o.Shortcut, o.NumClasses ?? 10, o.ZeroInitResidual));
             yield return new($"plain{depth}", ModelFamily.Cifar, BlockKind.Basic, false,
                 o => new CifarResNet(n, BlockKind.Basic, null, o.NumClasses ?? 10));
         }
         // ResNet-164: bottleneck CIFAR net (9n+2, n = 18) of the authors' follow-up (He et al. 2016, "Identity Mappings").
         yield return new("resnet164", ModelFamily.Cifar, BlockKind.Bottleneck, true,
-            o => new CifarResNet(18, BlockKind.Bottleneck, o.Shortcut ?? ShortcutOption.A, o.NumClasses ?? 10, o.ZeroInitResidual));
+            o => new CifarResNet(18, BlockKind.Bottleneck, o.Shortcut, o.NumClasses ?? 10, o.ZeroInitResidual));
     }
 
     static IEnumerable<Entry> ImageNetEntries()
@@ -46,7 +53,7 @@ public static class Models
         ];
         foreach (var (name, stages, block, residual) in table)
             yield return new(name, ModelFamily.ImageNet, block, residual,
-                o => new ImageNetResNet(stages, block, residual ? o.Shortcut ?? ShortcutOption.B : null, o.NumClasses ?? 1000,
+                o => new ImageNetResNet(stages, block, o.Shortcut, o.NumClasses ?? 1000,
                                         o.ZeroInitResidual, o.StrideOn3x3, name));
     }
 
@@ -56,11 +63,7 @@ public static class Models
 
     /// <summary>The shortcut option a residual network gets when none is asked for (A on CIFAR, B on ImageNet — the
     /// paper's choices in §4.2 and Table 2); null for plain networks.</summary>
-    public static ShortcutOption? DefaultShortcut(string name)
-    {
-        var entry = Find(name);
-        return entry.Residual ? entry.Family == ModelFamily.Cifar ? ShortcutOption.A : ShortcutOption.B : null;
-    }
+    public static ShortcutOption? DefaultShortcut(string name) => Find(name).DefaultShortcut;
 
     /// <summary>Build a registered network, e.g. <c>Models.Create("resnet56", shortcut: ShortcutOption.B, numClasses: 100)</c>.</summary>
     public static ResNetModel Create(string name, ShortcutOption? shortcut = null, int? numClasses = null,
@@ -76,7 +79,7 @@ public static class Models
             throw new ArgumentException($"{entry.Name} is a plain network: zero-init-residual needs residual branches");
         if (options.StrideOn3x3 && !(entry.Family == ModelFamily.ImageNet && entry.Block == BlockKind.Bottleneck))
             throw new ArgumentException($"strideOn3x3 (torchvision v1.5) applies to ImageNet bottleneck networks, not {entry.Name}");
-        return entry.Build(options);
+        return entry.Create(options);
     }
 
     /// <summary>
@@ -89,7 +92,7 @@ public static class Models
     static ModelInfo Measure(Entry entry, ShortcutOption? shortcut) =>
         Measured.GetOrAdd((entry.Name, shortcut), _ =>
         {
-            using var model = entry.Build(new ModelOptions(shortcut));
+            using var model = entry.Create(new ModelOptions(shortcut));
             var report = Complexity.Measure(model, model.InputSize);
             return new ModelInfo(model.Name, model.Family, model.Depth, model.Block, model.Shortcut, model.IsResidual,
                                  model.NumClasses, model.InputSize, report.Parameters, report.MultiplyAdds);
@@ -114,7 +117,7 @@ public static class Models
         var block = bottleneck ? BlockKind.Bottleneck : BlockKind.Basic;
         var canonical = $"{m.Groups[1].Value.ToLowerInvariant()}{depth}{(bottleneck ? "-bottleneck" : "")}";
         return residual
-            ? new Entry(canonical, ModelFamily.Cifar, block, true, o => new CifarResNet(n, block, o.Shortcut ?? ShortcutOption.A, o.NumClasses ?? 10, o.ZeroInitResidual))
+            ? new Entry(canonical, ModelFamily.Cifar, block, true, o => new CifarResNet(n, block, o.Shortcut, o.NumClasses ?? 10, o.ZeroInitResidual))
             : new Entry(canonical, ModelFamily.Cifar, block, false, o => new CifarResNet(n, block, null, o.NumClasses ?? 10));
     }
 

@@ -57,7 +57,8 @@ public static class Experiment
         _ = TorchRuntime.Device;   // brings torch up (CPU) unless already up; keeps a chosen device
         _ = config.Format;   // validate the dataset name before any work
         if (config.Shortcut is not null) return config;
-        using var model = (factory ?? CreateModel)(config);
+        if (factory is null) return config with { Shortcut = Models.Models.DefaultShortcut(config.Model) };
+        using var model = factory(config);
         return model is ResNetModel { Shortcut: { } s } ? config with { Shortcut = s } : config;
     }
 
