@@ -1,24 +1,47 @@
+using System.Reflection;
 using ResNetLab.Cli;
 using ResNetLab.Cli.Commands;
 using Spectre.Console.Cli;
 
 // `resnet` — the command line for long runs: one command class per verb under Commands/.
+// Exit codes: 0 success, 1 the job failed (a notebook, a check, a diverged run), 2 bad input (flag, value, file).
 var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("resnet");
+    config.SetApplicationVersion(CliVersion.Text);
+    config.UseStrictParsing();
     config.PropagateExceptions();
-    config.AddCommand<DoctorCommand>("doctor").WithDescription("Check the environment; each failing check says how to fix it.");
-    config.AddCommand<ModelsCommand>("models").WithDescription("List every registered architecture with parameters and multiply-adds.");
-    config.AddCommand<ReportsCommand>("reports").WithDescription("Execute the notebooks headlessly and publish offline HTML reports.");
-    config.AddCommand<TrainCommand>("train").WithDescription("Train (or reuse, or resume) one run: the paper's CIFAR recipe at a budget.");
-    config.AddCommand<EvalCommand>("eval").WithDescription("Test accuracy of a run, a checkpoint or PyTorch weights.");
-    config.AddCommand<BenchCommand>("bench").WithDescription("Training, evaluation and data-path throughput and memory.");
+    CliSurface.Add<DoctorCommand>(config, "doctor").WithDescription("Check the environment; each failing check says how to fix it.")
+        .WithExample("doctor").WithExample("doctor", "--json");
+    CliSurface.Add<ModelsCommand>(config, "models").WithDescription("List every registered architecture with parameters and multiply-adds.")
+        .WithExample("models", "resnet*").WithExample("models", "--shortcut", "B", "--json");
+    CliSurface.Add<ReportsCommand>(config, "reports").WithDescription("Execute the notebooks headlessly and publish offline HTML reports.")
+        .WithExample("reports").WithExample("reports", "--budget", "smoke", "--notebooks", "01,02");
+    CliSurface.Add<TrainCommand>(config, "train").WithDescription("Train (or reuse, or resume) one run: the paper's CIFAR recipe at a budget.")
+        .WithExample("train", "--model", "resnet20", "--budget", "smoke").WithExample("train", "--model", "resnet110", "--budget", "full", "--seed", "1");
+    CliSurface.Add<EvalCommand>(config, "eval").WithDescription("Test accuracy of a run, a checkpoint or PyTorch weights.")
+        .WithExample("eval", "--run", "runs/resnet20-A-cifar10-quick-s0").WithExample("eval", "--pytorch", "resnet20.pt", "--model", "resnet20", "--normalize", "cifar");
+    CliSurface.Add<BenchCommand>(config, "bench").WithDescription("Training, evaluation and data-path throughput and memory.")
+        .WithExample("bench", "--model", "resnet20").WithExample("bench", "--model", "resnet20", "--compare-pytorch", "--rounds", "5");
     config.AddBranch("data", data =>
     {
         data.SetDescription("The CIFAR datasets: download the official archive, or show which copy is in use.");
-        data.AddCommand<DataDownloadCommand>("download").WithDescription("Download, verify (md5) and extract the official archive.");
-        data.AddCommand<DataInfoCommand>("info").WithDescription("Where the dataset is, whether it is whole, and which copy it is.");
+        CliSurface.Add<DataDownloadCommand>(data, "download", "data").WithDescription("Download, verify (md5) and extract the official archive.")
+            .WithExample("data", "download").WithExample("data", "download", "--dataset", "cifar100");
+        CliSurface.Add<DataInfoCommand>(data, "info", "data").WithDescription("Where the dataset is, whether it is whole, and which copy it is.")
+            .WithExample("data", "info").WithExample("data", "info", "--json");
     });
 });
-return CliErrors.Run(() => app.Run(args));
+return CliErrors.Run(() =>
+{
+    CliSurface.Validate(args);
+    return app.Run(args);
+});
+
+/// <summary>The version `resnet --version` and `doctor` print: the project's, with the engine it runs on.</summary>
+static class CliVersion
+{
+    public static string Text =>
+        (typeof(CliVersion).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown").Split('+')[0];
+}

@@ -56,7 +56,7 @@ public sealed partial class Lab
 
     /// <summary>The budgets side by side: iterations, schedule, data, what each is for.</summary>
     public DataFrame BudgetTable() => new(
-        new StringDataFrameColumn("budget", Training.Budget.All.Select(b => b.Name + (b.Name == Budget ? " (this notebook)" : ""))),
+        new StringDataFrameColumn("budget", Training.Budget.All.Select(b => b.Name + (b == Budget ? " (this notebook)" : ""))),
         new Int32DataFrameColumn("iterations", Training.Budget.All.Select(b => b.Iterations)),
         new StringDataFrameColumn("lr ÷10 at", Training.Budget.All.Select(b => string.Join(", ", b.Recipe().Milestones))),
         new Int32DataFrameColumn("batch", Training.Budget.All.Select(b => b.Recipe().BatchSize)),

@@ -5,7 +5,9 @@ using Microsoft.Data.Analysis;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Formatting;
 using ResNetLab.Data;
+using ResNetLab.Diagnostics;
 using ResNetLab.Runtime;
+using ResNetLab.Training;
 
 namespace ResNetLab.Notebooks;
 
@@ -16,28 +18,26 @@ namespace ResNetLab.Notebooks;
 /// </summary>
 public sealed partial class Lab
 {
-    public string Budget { get; }
+    /// <summary>The schedule every run of this notebook gets (smoke, quick or full).</summary>
+    public Budget Budget { get; }
     public string DataDir { get; }
     public string DataLabel { get; }
     public string RunsDir { get; }
     public RuntimeInfo Runtime { get; }
 
     /// <summary>The line under every chart title: budget · data · device.</summary>
-    public string Subtitle => $"budget {Budget} · {DataLabel} · {Runtime.Device}";
+    public string Subtitle => $"budget {Budget.Name} · {DataLabel} · {Runtime.Device}";
 
-    Lab(string budget, string dataDir, string dataLabel, string runsDir, RuntimeInfo runtime)
+    Lab(Budget budget, string dataDir, string dataLabel, string runsDir, RuntimeInfo runtime)
     {
         Budget = budget; DataDir = dataDir; DataLabel = dataLabel; RunsDir = runsDir; Runtime = runtime;
     }
-
-    public static readonly string[] Budgets = ["smoke", "quick", "full"];
 
     /// <summary>Set up a notebook. <paramref name="budget"/> (smoke, quick, full) overrides RESNET_BUDGET.</summary>
     public static Lab Setup(string? budget = null, string? data = null, string? runs = null, int? threads = null)
     {
         var runtime = TorchRuntime.Initialize(DeviceChoice.Auto, threads);
-        var chosen = (budget ?? Environment.GetEnvironmentVariable("RESNET_BUDGET") ?? (runtime.CudaAvailable ? "full" : "quick")).Trim().ToLowerInvariant();
-        if (!Budgets.Contains(chosen)) throw new ArgumentException($"budget '{chosen}' is not one of: {string.Join(", ", Budgets)} (RESNET_BUDGET or Lab.Setup(budget: …))");
+        var chosen = Budget.Default(budget, runtime.CudaAvailable);
         var dataDir = DataLocation.ResolveCifar10(data);
         var lab = new Lab(chosen, dataDir, DataSource.Describe(dataDir), runs is null ? RepoPaths.RunsDir : Path.GetFullPath(runs), runtime);
         RegisterFormatters();
@@ -48,7 +48,7 @@ public sealed partial class Lab
     /// <summary>A small HTML table of what this notebook runs with.</summary>
     public HtmlString Banner() => KeyValueTable(new Dictionary<string, string>
     {
-        ["budget"] = $"{Budget} (smoke: CI-sized · quick: laptop CPU, minutes per model · full: the paper's 64k iterations)",
+        ["budget"] = $"{Budget.Name} (smoke: CI-sized · quick: laptop CPU, minutes per model · full: the paper's 64k iterations)",
         ["data"] = $"{DataLabel} — {DataDir}",
         ["device"] = $"{Runtime.Device} ({Runtime.Threads} threads){(Runtime.CudaAvailable ? "" : "; no CUDA visible")}",
         ["versions"] = $"TorchSharp {Runtime.TorchSharpVersion}, libtorch {Runtime.LibTorchVersion}, .NET {Runtime.DotNetVersion}",
@@ -81,8 +81,8 @@ public sealed partial class Lab
         if (registered) return;
         registered = true;
         Formatter.Register<DataFrame>((df, writer) => writer.Write(ToHtml(df)), HtmlFormatter.MimeType);
-        Formatter.Register<ResNetLab.Training.IExperimentPlan>((plan, writer) =>
-            writer.Write($"<p><b>{WebUtility.HtmlEncode(plan.Title)}</b></p>" + ToHtml(ResNetLab.Training.Experiments.Table(plan))), HtmlFormatter.MimeType);
+        Formatter.Register<IExperimentPlan>((plan, writer) =>
+            writer.Write($"<p><b>{WebUtility.HtmlEncode(plan.Title)}</b></p>" + ToHtml(Experiments.Table(plan))), HtmlFormatter.MimeType);
     }
 
     public static string ToHtml(DataFrame df)
@@ -116,7 +116,7 @@ public sealed partial class Lab
     /// <summary>`resnet doctor` as a table: one row per check, with the fix for anything not ok.</summary>
     public DataFrame Doctor()
     {
-        var checks = ResNetLab.Runtime.Doctor.RunAll(DataDir);
+        var checks = Diagnostics.Doctor.RunAll(DataDir);
         return new DataFrame(
             new StringDataFrameColumn("check", checks.Select(c => c.Name)),
             new StringDataFrameColumn("status", checks.Select(c => c.Status.ToString().ToLowerInvariant())),

@@ -18,6 +18,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public string Model { get; init; } = "resnet20";
 
         [CommandOption("--batch <N>")]
+        [Description("Images per training step (default 128, the paper's batch)")]
         [DefaultValue(128)]
         public int Batch { get; init; } = 128;
 
@@ -27,9 +28,11 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public int Iters { get; init; } = 20;
 
         [CommandOption("--threads <N>")]
+        [Description("CPU threads for libtorch (default: all cores)")]
         public int? Threads { get; init; }
 
         [CommandOption("--device <DEVICE>")]
+        [Description("cpu, cuda or auto (default auto: CUDA when visible)")]
         public string? Device { get; init; }
 
         [CommandOption("--compare-pytorch")]
@@ -56,10 +59,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var device = TorchRuntime.ParseDevice(settings.Device);
+        var device = CliParse.Flag("--device", () => TorchRuntime.ParseDevice(settings.Device));
         TorchRuntime.Initialize(device, settings.Threads);
         if (settings.ComparePyTorch) return Compare(settings);
-        var channelsLast = Bench.ParseLayout(settings.Layout);
+        var channelsLast = CliParse.Layout("--layout", settings.Layout);
         BenchResult result;
         if (settings.Json || !AnsiConsole.Profile.Capabilities.Interactive)
             result = Bench.Run(settings.Model, settings.Batch, settings.Iters, settings.Threads, device,
@@ -92,8 +95,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         if (!string.Equals(settings.Model, "resnet20", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException("--compare-pytorch exists for resnet20 (the model environment/bench/pytorch_resnet20.py builds)");
         var threads = settings.Threads ?? 2;
-        var ours = Bench.ParseLayout(settings.Layout);
-        var theirs = Bench.ParseLayout(settings.PyTorchLayout) ?? false;
+        var ours = CliParse.Layout("--layout", settings.Layout);
+        var theirs = CliParse.Layout("--pytorch-layout", settings.PyTorchLayout) ?? false;
         PyTorchComparison c;
         if (settings.Json) c = Bench.ComparePyTorch(settings.Batch, settings.Iters, threads, settings.Rounds,
                 channelsLast: ours, pytorchChannelsLast: theirs);

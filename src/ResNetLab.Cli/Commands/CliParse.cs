@@ -17,6 +17,31 @@ static class CliParse
         _ => throw new ArgumentException($"--warmup '{text}' is not one of: auto (paper: ≥110 layers), on, off"),
     };
 
+    /// <summary>
+    /// Parse a flag's value with the library's parser; its error (which names the value and what is allowed, not the
+    /// flag — flag words live only here) comes back prefixed with the flag.
+    /// </summary>
+    public static T Flag<T>(string flag, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (ArgumentException e) when (!e.Message.StartsWith(flag, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{flag}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A layout flag: null (the engine's default for the device), nchw or nhwc.</summary>
+    public static bool? Layout(string flag, string? layout) => layout?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "auto" => null,
+        "nchw" => false,
+        "nhwc" or "channels-last" => true,
+        _ => throw new ArgumentException($"{flag} must be nchw or nhwc (channels-last), not '{layout}'"),
+    };
+
     public static string Duration(TimeSpan t) =>
         t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:00}m" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:00}s" : $"{t.TotalSeconds:0.0}s";
 }

@@ -24,8 +24,9 @@ public sealed class DataDownloadCommand : AsyncCommand<DataSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, DataSettings settings, CancellationToken cancellation)
     {
-        var format = CifarFormat.Parse(settings.Dataset);
+        var format = CliParse.Flag("--dataset", () => CifarFormat.Parse(settings.Dataset));
         var folder = DataLocation.Resolve(settings.Data, format, out var from);
+        if (settings.Data is not null) from = "--data";
         var parent = Path.GetDirectoryName(folder)!;
         if (format.Verify(folder).Count == 0 && DataSource.Detect(folder, format) == DataSourceKind.Official)
         {
@@ -59,6 +60,7 @@ public sealed class DataInfoCommand : Command<DataInfoCommand.Settings>
     public sealed class Settings : DataSettings
     {
         [CommandOption("--json")]
+        [Description("Print the answer as JSON (dataset, folder, whole, problems, source, label)")]
         public bool Json { get; init; }
     }
 
@@ -66,8 +68,9 @@ public sealed class DataInfoCommand : Command<DataInfoCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var format = CifarFormat.Parse(settings.Dataset);
+        var format = CliParse.Flag("--dataset", () => CifarFormat.Parse(settings.Dataset));
         var folder = DataLocation.Resolve(settings.Data, format, out var from);
+        if (settings.Data is not null) from = "--data";
         var problems = format.Verify(folder);
         var kind = problems.Count == 0 ? DataSource.Detect(folder, format) : DataSourceKind.Missing;
         var info = new DataInfo(format.DisplayName, folder, from, problems.Count == 0, problems, DataSource.Name(kind), DataSource.Label(kind, format));

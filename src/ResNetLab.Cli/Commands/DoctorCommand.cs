@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Reflection;
 using ResNetLab.Data;
+using ResNetLab.Diagnostics;
 using ResNetLab.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;

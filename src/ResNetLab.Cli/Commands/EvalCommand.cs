@@ -8,7 +8,6 @@ using ResNetLab.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using TorchSharp;
-using Zoo = ResNetLab.Models.Models;
 
 namespace ResNetLab.Cli.Commands;
 
@@ -46,15 +45,19 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         public string? Dataset { get; init; }
 
         [CommandOption("--data <DIR>")]
+        [Description("Dataset folder or its parent (default: RESNET_DATA, then data/)")]
         public string? Data { get; init; }
 
         [CommandOption("--runs <DIR>")]
+        [Description("Runs folder where --run names are looked up (default: RESNET_RUNS, then runs/)")]
         public string? Runs { get; init; }
 
         [CommandOption("--device <DEVICE>")]
+        [Description("cpu, cuda or auto (default auto: CUDA when visible)")]
         public string? Device { get; init; }
 
         [CommandOption("--threads <N>")]
+        [Description("CPU threads for libtorch (default: all cores)")]
         public int? Threads { get; init; }
 
         [CommandOption("--json")]
@@ -69,7 +72,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     {
         var sources = new[] { settings.Run, settings.Checkpoint, settings.PyTorch }.Count(s => s is not null);
         if (sources != 1) throw new ArgumentException("give exactly one of --run DIR, --checkpoint FILE, --pytorch FILE --model NAME");
-        var device = TorchRuntime.ParseDevice(settings.Device);
+        var device = CliParse.Flag("--device", () => TorchRuntime.ParseDevice(settings.Device));
         TorchRuntime.Initialize(device, settings.Threads);
         var dev = TorchRuntime.Device;
 
@@ -90,15 +93,15 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             weights = settings.PyTorch;
         }
 
-        var format = CifarFormat.Parse(settings.Dataset ?? config?.Dataset ?? "cifar10");
+        var format = CliParse.Flag("--dataset", () => CifarFormat.Parse(settings.Dataset ?? config?.Dataset ?? "cifar10"));
         var data = CifarData.Load(DataLocation.Resolve(settings.Data, format, out _), format);
         var normalization = settings.Normalize is { } kind
-            ? Normalization.For(Normalization.ParseKind(kind), data.TrainImages)
+            ? Normalization.For(CliParse.Flag("--normalize", () => Normalization.ParseKind(kind)), data.TrainImages)
             : trained!;
 
         using var model = config is not null
-            ? Zoo.Create(config.Model, config.Shortcut, format.Classes)
-            : Zoo.Create(settings.Model!, CliParse.Shortcut(settings.Shortcut), format.Classes);
+            ? ModelZoo.Create(config.Model, config.Shortcut, format.Classes)
+            : ModelZoo.Create(settings.Model!, CliParse.Shortcut(settings.Shortcut), format.Classes);
         if (config is not null) Training.Checkpoint.Load(weights, model, optimizer: null);
         else model.LoadPyTorch(weights);
         model.to(dev);

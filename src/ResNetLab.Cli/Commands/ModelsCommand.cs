@@ -5,7 +5,6 @@ using ResNetLab.Models;
 using ResNetLab.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Zoo = ResNetLab.Models.Models;
 
 namespace ResNetLab.Cli.Commands;
 
@@ -32,13 +31,13 @@ public sealed class ModelsCommand : Command<ModelsCommand.Settings>
         ShortcutOption? shortcut = settings.Shortcut is null ? null
             : Enum.TryParse<ShortcutOption>(settings.Shortcut, ignoreCase: true, out var o) ? o
             : throw new ArgumentException($"--shortcut '{settings.Shortcut}' is not one of: A, B, C");
-        if (Zoo.Names(settings.Pattern).Count == 0)
-            throw new ArgumentException($"no model matches '{settings.Pattern}'; registered: {string.Join(", ", Zoo.Names())}");
+        if (ModelZoo.Names(settings.Pattern).Count == 0)
+            throw new ArgumentException($"no model matches '{settings.Pattern}'; registered: {string.Join(", ", ModelZoo.Names())}");
         TorchRuntime.Initialize(DeviceChoice.Cpu);
 
         if (settings.Json)
         {
-            var rows = Zoo.List(settings.Pattern, shortcut);
+            var rows = ModelZoo.List(settings.Pattern, shortcut);
             var options = new JsonSerializerOptions { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
             Console.WriteLine(JsonSerializer.Serialize(rows, options));
             return 0;
@@ -47,10 +46,10 @@ public sealed class ModelsCommand : Command<ModelsCommand.Settings>
         var measured = new List<ModelInfo>();
         AnsiConsole.Status().Start("measuring", status =>
         {
-            foreach (var name in Zoo.Names(settings.Pattern))
+            foreach (var name in ModelZoo.Names(settings.Pattern))
             {
                 status.Status($"measuring {name}");
-                measured.Add(Zoo.List(name, shortcut).Single());
+                measured.Add(ModelZoo.List(name, shortcut).Single());
             }
         });
         // Fits 80 columns; multiply-adds at the paper's input size (32² CIFAR, 224² ImageNet).

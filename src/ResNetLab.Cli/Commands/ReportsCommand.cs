@@ -12,7 +12,7 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--budget <BUDGET>")]
-        [Description("smoke | quick | full (default: RESNET_BUDGET, else quick)")]
+        [Description("smoke | quick | full (default: RESNET_BUDGET, else full with CUDA and quick on a CPU)")]
         public string? Budget { get; init; }
 
         [CommandOption("--out <DIR>")]
@@ -38,13 +38,12 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var budget = (settings.Budget ?? Environment.GetEnvironmentVariable("RESNET_BUDGET") ?? "quick").Trim().ToLowerInvariant();
-        if (budget is not ("smoke" or "quick" or "full")) throw new ArgumentException($"--budget '{budget}' is not one of: smoke, quick, full");
-        TorchRuntime.Initialize();
+        var runtime = TorchRuntime.Initialize();
+        var budget = CliParse.Flag("--budget", () => Training.Budget.Default(settings.Budget, runtime.CudaAvailable));
         var root = RepoPaths.Root;
         var notebooks = ReportBuilder.DiscoverNotebooks(Path.Combine(root, "notebooks"),
             settings.Notebooks?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        var timeout = TimeSpan.FromMinutes(settings.TimeoutMinutes ?? budget switch { "smoke" => 20, "quick" => 120, _ => 2880 });
+        var timeout = TimeSpan.FromMinutes(settings.TimeoutMinutes ?? budget.Name switch { "smoke" => 20, "quick" => 120, _ => 2880 });
         var env = new Dictionary<string, string>();
         if (settings.Data is { } d) env["RESNET_DATA"] = Path.GetFullPath(d);
         var options = new ReportOptions(budget, Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "reports")), notebooks, timeout,

@@ -25,11 +25,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Shortcut { get; init; }
 
         [CommandOption("--budget <BUDGET>")]
-        [Description("smoke (CI, ~1 min), quick (minutes; the paper's schedule shape) or full (64k iterations)")]
-        [DefaultValue("quick")]
-        public string Budget { get; init; } = "quick";
+        [Description("smoke (CI, ~1 min), quick (minutes; the paper's schedule shape) or full (64k iterations); default: RESNET_BUDGET, else full with CUDA and quick on a CPU")]
+        public string? Budget { get; init; }
 
         [CommandOption("--seed <N>")]
+        [Description("Seed of the run: initial weights, data order and augmentation are functions of it (default 0)")]
         [DefaultValue(0L)]
         public long Seed { get; init; }
 
@@ -64,6 +64,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Device { get; init; }
 
         [CommandOption("--threads <N>")]
+        [Description("CPU threads for libtorch (default: all cores; numbers are reproducible for a fixed count)")]
         public int? Threads { get; init; }
 
         [CommandOption("--force")]
@@ -74,12 +75,12 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         if (string.IsNullOrWhiteSpace(settings.Model)) throw new ArgumentException("--model is required, e.g. --model resnet20 (see `resnet models`)");
-        var device = TorchRuntime.ParseDevice(settings.Device);
-        TorchRuntime.Initialize(device, settings.Threads);
+        var device = CliParse.Flag("--device", () => TorchRuntime.ParseDevice(settings.Device));
+        var runtime = TorchRuntime.Initialize(device, settings.Threads);
         var config = new RunConfig
         {
-            Model = settings.Model, Shortcut = CliParse.Shortcut(settings.Shortcut), Budget = Training.Budget.Parse(settings.Budget),
-            Seed = settings.Seed, Dataset = CifarFormat.Parse(settings.Dataset).Name, Split = CifarSplit.ParseSplit(settings.Split),
+            Model = settings.Model, Shortcut = CliParse.Shortcut(settings.Shortcut), Budget = CliParse.Flag("--budget", () => Training.Budget.Default(settings.Budget, runtime.CudaAvailable)),
+            Seed = settings.Seed, Dataset = CliParse.Flag("--dataset", () => CifarFormat.Parse(settings.Dataset)).Name, Split = CliParse.Flag("--split", () => CifarSplit.ParseSplit(settings.Split)),
             Warmup = CliParse.Warmup(settings.Warmup), Name = settings.Name,
         };
         var options = new ExperimentOptions

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using ResNetLab.Diagnostics;
 using ResNetLab.Runtime;
 
 namespace ResNetLab.Notebooks.Reports;

@@ -7,7 +7,7 @@ namespace ResNetLab.Notebooks.Reports;
 
 /// <summary>Options of one report build (the `resnet reports` flags).</summary>
 public sealed record ReportOptions(
-    string Budget,
+    Training.Budget Budget,
     string OutputDir,
     IReadOnlyList<string> Notebooks,
     TimeSpan NotebookTimeout,
@@ -50,7 +50,7 @@ public static class ReportBuilder
         Directory.CreateDirectory(options.OutputDir);
         var env = new Dictionary<string, string>(options.Environment ?? new Dictionary<string, string>())
         {
-            ["RESNET_BUDGET"] = options.Budget,
+            [Training.Budget.EnvironmentVariable] = options.Budget.Name,
             ["RESNET_ROOT"] = RepoPaths.Root,
             ["RESNET_HEADLESS"] = "1",   // live notebook displays show their final state once (see Lab.LiveRun)
         };
@@ -61,7 +61,7 @@ public static class ReportBuilder
             var name = Path.GetFileNameWithoutExtension(nb);
             var executed = Path.Combine(options.OutputDir, name + ".ipynb");
             var html = Path.Combine(options.OutputDir, name + ".html");
-            log($"executing {name} (budget {options.Budget}, timeout {options.NotebookTimeout:g}) …");
+            log($"executing {name} (budget {options.Budget.Name}, timeout {options.NotebookTimeout:g}) …");
             var raw = executed + ".raw";
             var run = NotebookRunner.Execute(nb, raw, env, options.NotebookTimeout);
             string? timeout = run.TimedOut ? $"{name} did not finish within {options.NotebookTimeout:g} (per-notebook timeout)" : null;
@@ -100,7 +100,7 @@ public static class ReportBuilder
         var dataDir = Data.DataLocation.ResolveCifar10(options.Environment?.GetValueOrDefault("RESNET_DATA"), out var dataFrom);
         var meta = new Dictionary<string, string>
         {
-            ["Budget"] = options.Budget,
+            ["Budget"] = options.Budget.Name,
             ["Device"] = info.Device,
             ["Data"] = $"{Data.DataSource.Describe(dataDir)} ({dataDir}, from {dataFrom})",
             ["Versions"] = $"TorchSharp {info.TorchSharpVersion}, libtorch {info.LibTorchVersion}, .NET {info.DotNetVersion}",

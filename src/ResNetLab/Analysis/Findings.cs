@@ -1,28 +1,145 @@
-using System.Globalization;
+using ResNetLab.Charts;
+using ResNetLab.Models;
 using ResNetLab.Paper;
 
 namespace ResNetLab.Analysis;
 
-/// <summary>
-/// The "what we saw" paragraphs of the notebooks, computed from results (never typed-in numbers), as short HTML.
-/// </summary>
-public static partial class Findings
-{
-    static string F(double v, string format = "0.00") => v.ToString(format, CultureInfo.InvariantCulture);
+/// <summary>Notebook 01: how many built networks have the paper's sizes (Table 6 parameters, Table 1 multiply-adds).</summary>
+public sealed record ModelSizeFacts(int CifarMatching, int CifarTotal, Comparison ResNet56, int ImageNetMatching, int ImageNetTotal, Comparison ResNet152);
 
-    /// <summary>Notebook 01: do the built networks have the paper's sizes?</summary>
-    public static string ModelSizes()
+/// <summary>Notebook 02: the shallowest and deepest net of each kind, and whether the paper's two claims showed.</summary>
+/// <param name="GapPoints">Training error of the deep plain net minus its residual twin (points; positive: residual better).</param>
+/// <param name="DeepPlainWorseAt">Evaluation points (of <see cref="SharedPoints"/>) where the deeper plain net had the higher training error; null without curves.</param>
+/// <param name="PaperTestError">Table 6's test error for the deep ResNet, when the paper has that depth.</param>
+public sealed record DegradationFacts(int Iterations, FinalResult ShallowPlain, FinalResult DeepPlain, FinalResult ShallowResidual,
+                                      FinalResult DeepResidual, bool PlainDegrades, bool ResidualImproves, double GapPoints,
+                                      double DeepPlainTestNoise, double? PaperTestError, int? DeepPlainWorseAt, int? SharedPoints);
+
+/// <summary>Notebook 03: one network's options A/B/C, their spread and what B and C cost over A.</summary>
+public sealed record ShortcutOptionFacts(string Model, IReadOnlyList<FinalResult> Runs, double SpreadPoints, double NoisePoints,
+                                         bool WithinNoise, int EvalImages, IReadOnlyList<AddedParameters> OverA);
+
+/// <summary>Parameters a shortcut option adds over option A.</summary>
+public sealed record AddedParameters(ShortcutOption Option, long Parameters);
+
+/// <summary>Notebook 04: a basic and a bottleneck net at similar cost.</summary>
+/// <param name="DifferencePoints">Bottleneck minus basic test error (points).</param>
+public sealed record BottleneckFacts(FinalResult Basic, FinalResult Bottleneck, double DifferencePoints, double NoisePoints, bool WithinNoise);
+
+/// <summary>Notebook 05: ResNet-110's warm-up and result; ResNet-1202 and the paper's overfitting remark.</summary>
+/// <param name="NeverSawFullRate">The warm-up ended at or after the first ÷10, so this schedule never trained at 0.1.</param>
+/// <param name="Comparable">ResNet-1202 ran at least as many iterations as ResNet-110 (else its curves cannot judge overfitting).</param>
+/// <param name="OverfitsLikeThePaper">Lower-or-equal training error, higher test error and a larger gap than ResNet-110.</param>
+public sealed record VeryDeepFacts(FinalResult ResNet110, int Seeds, int? WarmupEndedAt, bool NeverSawFullRate,
+                                   FinalResult? ResNet1202, bool Comparable, bool OverfitsLikeThePaper);
+
+/// <summary>Notebook 06: mean response std of plain vs residual twins, and of ResNets by depth.</summary>
+public sealed record LayerResponseFacts(IReadOnlyList<ResponsePair> Pairs, IReadOnlyList<ResponseByDepth> ResNetsByDepth, bool DeeperIsSmaller);
+
+/// <summary>Mean std of the 3×3 responses of a plain net and its residual twin.</summary>
+public sealed record ResponsePair(int Depth, double Plain, double Residual)
+{
+    public bool ResidualSmaller => Residual < Plain;
+}
+
+public sealed record ResponseByDepth(int Depth, double Mean);
+
+/// <summary>
+/// What each notebook's "What we saw" says, computed from the results (never typed-in numbers) as small records of
+/// facts. The words live in the notebooks, where a student or instructor can edit them.
+/// </summary>
+public static class Findings
+{
+    /// <summary>±1 binomial standard error (percentage points) of an error rate measured on n images.</summary>
+    public static double StandardError(double errorPercent, int images) =>
+        images <= 0 ? double.NaN : 100 * Math.Sqrt(errorPercent / 100 * (1 - errorPercent / 100) / images);
+
+    /// <summary>Notebook 01: do the built networks have the paper's sizes (rounded as the paper rounds)?</summary>
+    public static ModelSizeFacts ModelSizes()
     {
         var cifar = PaperTables.CifarParametersComparison();
         var cifarOk = cifar.Count(c => c.Paper is { } p && Math.Abs(Math.Round(c.Ours, p < 1 ? 2 : 1) - p) < 1e-9);
         var imagenet = PaperTables.ImageNetMultiplyAddsComparison().Where(c => !double.IsNaN(c.Ours) && c.Paper is not null).ToList();
         var imagenetOk = imagenet.Count(c => PaperRounding.Matches(c.Ours, c.Paper!.Value));
-        var r56 = cifar.Single(c => c.Label == "resnet56");
-        var r152 = imagenet.Single(c => c.Label == "resnet152");
-        return $"<p><b>{cifarOk} of {cifar.Count}</b> CIFAR-10 ResNets have Table 6's parameter count once rounded as the paper rounds " +
-               $"(e.g. ResNet-56: {F(r56.Ours, "0.0000")}M measured vs {F(r56.Paper!.Value)}M printed), and each plain twin has exactly the same count. " +
-               $"<b>{imagenetOk} of {imagenet.Count}</b> ImageNet nets match Table 1's multiply-adds (ResNet-152: {F(r152.Ours)}×10⁹ measured vs " +
-               $"{F(r152.Paper!.Value, "0.0")}×10⁹; VGG-19: {F(PaperNumbers.Vgg19MultiplyAddsBillions, "0.0")}×10⁹). " +
-               "Any difference in how plain and residual twins <i>train</i> therefore comes from the shortcuts alone.</p>";
+        return new ModelSizeFacts(cifarOk, cifar.Count, cifar.Single(c => c.Label == "resnet56"),
+                                  imagenetOk, imagenet.Count, imagenet.Single(c => c.Label == "resnet152"));
+    }
+
+    /// <summary>Notebook 02: did the deeper plain net train worse, and the deeper ResNet better? Null with fewer than two depths of each.</summary>
+    public static DegradationFacts? Degradation(IReadOnlyList<FinalResult> plain, IReadOnlyList<FinalResult> residual,
+                                                IReadOnlyList<ErrorCurve>? plainCurves = null)
+    {
+        if (plain.Count < 2 || residual.Count < 2) return null;
+        var (ps, pd) = (plain.MinBy(f => f.Depth)!, plain.MaxBy(f => f.Depth)!);
+        var (rs, rd) = (residual.MinBy(f => f.Depth)!, residual.MaxBy(f => f.Depth)!);
+        var (worse, shared) = CurveAgreement(plainCurves, ps.Label, pd.Label);
+        return new DegradationFacts(plain.Concat(residual).Max(f => f.Iterations), ps, pd, rs, rd,
+            PlainDegrades: pd.TrainErrorPercent > ps.TrainErrorPercent, ResidualImproves: rd.TrainErrorPercent < rs.TrainErrorPercent,
+            GapPoints: pd.TrainErrorPercent - rd.TrainErrorPercent, DeepPlainTestNoise: StandardError(pd.TestErrorPercent, pd.EvalImages),
+            PaperTestError: PaperNumbers.Table6.FirstOrDefault(t => t.Depth == rd.Depth)?.TestErrorPercent, worse, shared);
+    }
+
+    /// <summary>
+    /// One final number is one noisy sample; the whole curve says more: at how many of the evaluation points both runs
+    /// share did the deeper net have the higher training error.
+    /// </summary>
+    static (int? Worse, int? Shared) CurveAgreement(IReadOnlyList<ErrorCurve>? curves, string shallow, string deep)
+    {
+        var a = curves?.FirstOrDefault(c => c.Label == shallow);
+        var b = curves?.FirstOrDefault(c => c.Label == deep);
+        if (a is null || b is null) return (null, null);
+        var deepAt = b.Iterations.Zip(b.TrainErrorPercent).ToDictionary(p => p.First, p => p.Second);
+        var shared = a.Iterations.Zip(a.TrainErrorPercent).Where(p => deepAt.ContainsKey(p.First)).ToList();
+        return shared.Count == 0 ? (null, null) : (shared.Count(p => deepAt[p.First] > p.Second), shared.Count);
+    }
+
+    /// <summary>Notebook 03: options A/B/C per network — errors against what they cost and the noise of the measurement.</summary>
+    public static IReadOnlyList<ShortcutOptionFacts> ShortcutOptions(IReadOnlyList<FinalResult> runs) =>
+        runs.GroupBy(r => r.Model).Select(g =>
+        {
+            var list = g.ToList();
+            var a = list.FirstOrDefault(r => r.Shortcut == ShortcutOption.A);
+            var spread = list.Max(r => r.TestErrorPercent) - list.Min(r => r.TestErrorPercent);
+            var noise = StandardError(list.Average(r => r.TestErrorPercent), list[0].EvalImages);
+            var added = a is null ? [] : list.Where(r => r.Shortcut is { } o && o != ShortcutOption.A)
+                                             .Select(r => new AddedParameters(r.Shortcut!.Value, r.Parameters - a.Parameters)).ToList();
+            return new ShortcutOptionFacts(g.Key, list, spread, noise, spread < 2 * noise, list[0].EvalImages, added);
+        }).ToList();
+
+    /// <summary>Notebook 04: basic vs bottleneck at similar cost; null unless both kinds ran.</summary>
+    public static BottleneckFacts? Bottleneck(IReadOnlyList<FinalResult> runs)
+    {
+        var basic = runs.FirstOrDefault(r => r.Block == BlockKind.Basic);
+        var bottleneck = runs.FirstOrDefault(r => r.Block == BlockKind.Bottleneck);
+        if (basic is null || bottleneck is null) return null;
+        var noise = StandardError(basic.TestErrorPercent, basic.EvalImages);
+        var diff = bottleneck.TestErrorPercent - basic.TestErrorPercent;
+        return new BottleneckFacts(basic, bottleneck, diff, noise, Math.Abs(diff) < 2 * noise);
+    }
+
+    /// <summary>Notebook 05: warm-up, and whether 1202 layers overfit (judged from our own curves); null without a ResNet-110 run.</summary>
+    public static VeryDeepFacts? VeryDeep(IReadOnlyList<FinalResult> r110, IReadOnlyList<FinalResult> r1202, int? warmupEndedAt)
+    {
+        var a = r110.MinBy(r => r.TestErrorPercent);
+        if (a is null) return null;
+        var b = r1202.FirstOrDefault();
+        var comparable = b is not null && b.Iterations >= a.Iterations;
+        var overfits = b is not null && b.TrainErrorPercent <= a.TrainErrorPercent && b.TestErrorPercent > a.TestErrorPercent &&
+                       b.TestErrorPercent - b.TrainErrorPercent > a.TestErrorPercent - a.TrainErrorPercent;
+        return new VeryDeepFacts(a, r110.Count, warmupEndedAt, warmupEndedAt is { } w && w >= a.Iterations / 2, b, comparable, comparable && overfits);
+    }
+
+    /// <summary>Notebook 06: are residual responses smaller than plain ones, and smaller for deeper ResNets?</summary>
+    public static LayerResponseFacts LayerResponses(IReadOnlyList<ResponseSeries> series, IReadOnlyList<FinalResult> nets)
+    {
+        if (series.Count != nets.Count) throw new ArgumentException($"{series.Count} response series for {nets.Count} networks");
+        var measured = series.Zip(nets, (s, n) => (Net: n, Mean: s.Std.Average())).ToList();
+        var pairs = measured.Where(m => !m.Net.Residual)
+            .Select(p => (p, r: measured.FirstOrDefault(m => m.Net.Residual && m.Net.Depth == p.Net.Depth && m.Net.Block == p.Net.Block)))
+            .Where(x => x.r.Net is not null)
+            .Select(x => new ResponsePair(x.p.Net.Depth, x.p.Mean, x.r.Mean)).OrderBy(p => p.Depth).ToList();
+        var resnets = measured.Where(m => m.Net.Residual).Select(m => new ResponseByDepth(m.Net.Depth, m.Mean)).OrderBy(r => r.Depth).ToList();
+        var decreasing = resnets.Count >= 2 && resnets.Zip(resnets.Skip(1)).All(p => p.Second.Mean <= p.First.Mean);
+        return new LayerResponseFacts(pairs, resnets, decreasing);
     }
 }

@@ -14,8 +14,8 @@ public static class PaperTables
     /// <summary>Table 6, parameter column: our option-A CIFAR nets vs the paper's rounded millions.</summary>
     public static DataFrame CifarParameters()
     {
-        var rows = PaperNumbers.Table6.Select(t => (Paper: t, Info: Models.Models.List(t.Model).Single(),
-            Plain: Models.Models.List(t.Model.Replace("resnet", "plain", StringComparison.Ordinal)).Single())).ToList();
+        var rows = PaperNumbers.Table6.Select(t => (Paper: t, Info: ModelZoo.Info(t.Model),
+            Plain: ModelZoo.Info(ModelZoo.PlainTwin(t.Model).Name))).ToList();
         return new DataFrame(
             new StringDataFrameColumn("model", rows.Select(r => r.Paper.Model)),
             new Int32DataFrameColumn("layers", rows.Select(r => r.Paper.Depth)),
@@ -29,7 +29,7 @@ public static class PaperTables
     /// <summary>Table 1, last row: multiply-adds of the ImageNet nets at 224×224 vs the paper (and VGG-19).</summary>
     public static DataFrame ImageNetComplexity()
     {
-        var infos = Models.Models.List("resnet*").Where(i => i.Family == ModelFamily.ImageNet).ToList();
+        var infos = ModelZoo.List("resnet*").Where(i => i.Family == ModelFamily.ImageNet).ToList();
         return new DataFrame(
             new StringDataFrameColumn("model", infos.Select(i => i.Name)),
             new StringDataFrameColumn("block", infos.Select(i => i.Block.ToString().ToLowerInvariant())),
@@ -41,14 +41,14 @@ public static class PaperTables
 
     /// <summary>Ours vs Table 1 as chart rows (×10⁹ multiply-adds).</summary>
     public static IReadOnlyList<Comparison> ImageNetMultiplyAddsComparison() =>
-        Models.Models.List("resnet*").Where(i => i.Family == ModelFamily.ImageNet)
+        ModelZoo.List("resnet*").Where(i => i.Family == ModelFamily.ImageNet)
             .Select(i => new Comparison(i.Name, i.MultiplyAdds / 1e9, PaperNumbers.Table1MultiplyAddsBillions.TryGetValue(i.Name, out var v) ? v : null))
             .Append(new Comparison("vgg19", double.NaN, PaperNumbers.Vgg19MultiplyAddsBillions))
             .ToList();
 
     /// <summary>Ours vs Table 6 as chart rows (millions of parameters).</summary>
     public static IReadOnlyList<Comparison> CifarParametersComparison() =>
-        PaperNumbers.Table6.Select(t => new Comparison(t.Model, Models.Models.List(t.Model).Single().Parameters / 1e6, t.ParamsMillions)).ToList();
+        PaperNumbers.Table6.Select(t => new Comparison(t.Model, ModelZoo.Info(t.Model).Parameters / 1e6, t.ParamsMillions)).ToList();
 
     /// <summary>
     /// §3.3 / Table 3: what shortcut options B and C cost on the given networks — parameters and multiply-adds added
@@ -59,10 +59,10 @@ public static class PaperTables
         var rows = new List<(string Model, ShortcutOption Option, ModelInfo Info, long AddedParams, long AddedMacs, double? Top1)>();
         foreach (var m in models)
         {
-            var a = Models.Models.List(m, ShortcutOption.A).Single();
+            var a = ModelZoo.Info(m, ShortcutOption.A);
             foreach (var o in new[] { ShortcutOption.A, ShortcutOption.B, ShortcutOption.C })
             {
-                var i = Models.Models.List(m, o).Single();
+                var i = ModelZoo.Info(m, o);
                 var paper = PaperNumbers.Table3.FirstOrDefault(t => t.Model == m && t.Option == o);
                 rows.Add((m, o, i, i.Parameters - a.Parameters, i.MultiplyAdds - a.MultiplyAdds, paper?.Top1ErrorPercent));
             }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Data.Analysis;
 using ResNetLab.Charts;
 using ResNetLab.Data;
@@ -7,7 +6,6 @@ using ResNetLab.Paper;
 using ResNetLab.Training;
 using TorchSharp;
 using static TorchSharp.torch;
-using Zoo = ResNetLab.Models.Models;
 
 namespace ResNetLab.Analysis;
 
@@ -51,11 +49,8 @@ public static class RunAnalysis
         {
             var c = r.Record.Config;
             var last = r.Metrics.LastOrDefault() ?? throw new InvalidOperationException($"run {r.Record.Name} has no evaluation yet");
-            var info = Zoo.List(c.Model).FirstOrDefault();
-            var residual = !c.Model.StartsWith("plain", StringComparison.OrdinalIgnoreCase);
-            var depth = info?.Depth ?? int.Parse(new string(c.Model.SkipWhile(ch => !char.IsDigit(ch)).TakeWhile(char.IsDigit).ToArray()), CultureInfo.InvariantCulture);
-            var block = c.Model.Contains("bottleneck", StringComparison.OrdinalIgnoreCase) || c.Model == "resnet164" ? BlockKind.Bottleneck : BlockKind.Basic;
-            return new FinalResult(labels[i], c.Model, depth, residual, c.Shortcut, block, last.Iteration,
+            var spec = c.Spec;
+            return new FinalResult(labels[i], c.Model, spec.Depth, spec.Residual, c.Shortcut, spec.Block, last.Iteration,
                 100 * last.TrainError, 100 * last.TestError, r.Record.Final?.EvalImages ?? 0, r.Record.Seed, r.Record.Parameters);
         }).ToList();
     }
@@ -109,8 +104,8 @@ public static class RunAnalysis
     /// </summary>
     public static DataFrame MemoryEstimate(string model, int batch)
     {
-        using var net = Zoo.Create(model);
-        var report = Complexity.Measure(net, net.InputSize);
+        using var net = ModelZoo.Create(model);
+        var report = Complexity.Measure(net, net.Spec.InputSize);
         var perImage = report.Layers.Sum(l => l.OutputShape.Aggregate(1L, (a, b) => a * b));
         const double MiB = 1024 * 1024;
         var weights = report.Parameters * 4 / MiB;
@@ -129,15 +124,17 @@ public static class LayerResponseAnalysis
     {
         var labels = RunAnalysis.Labels(runs);
         var series = new List<ResponseSeries>();
-        var data = CifarData.Load(DataLocation.Resolve(dataDir, CifarFormat.Cifar10, out _));
+        var data = new Dictionary<CifarFormat, CifarData>();
         for (var i = 0; i < runs.Count; i++)
         {
             var run = runs[i];
+            var format = run.Record.Config.Format;
+            if (!data.TryGetValue(format, out var set)) data[format] = set = CifarData.Load(DataLocation.Resolve(dataDir, format, out _), format);
             using var scope = NewDisposeScope();
-            using var model = Zoo.Create(run.Record.Config.Model, run.Record.Config.Shortcut);
-            var state = Checkpoint.Load(run.CheckpointPath, model, optimizer: null);
-            var (batch, _) = TestSet.Batches(data, state.Normalization, CPU, images).First();
-            var responses = model.LayerResponses(batch);
+            using var model = Experiment.CreateModel(run.Record.Config);
+            var state = run.RunFolder.LoadCheckpoint(model, optimizer: null);
+            var (batch, _) = TestSet.Batches(set, state.Normalization, CPU, images).First();
+            var responses = ((ResNetModel)model).LayerResponses(batch);
             series.Add(new ResponseSeries(labels[i], responses.Select(r => r.Output.std().item<float>() is var s ? (double)s : 0).ToList()));
             foreach (var r in responses) r.Output.Dispose();
         }

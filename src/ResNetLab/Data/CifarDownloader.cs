@@ -41,7 +41,7 @@ public static class CifarDownloader
         }
         catch (HttpRequestException e)
         {
-            throw new InvalidOperationException($"cannot download {format.ArchiveUrl}: {e.Message}. Without internet: --data/RESNET_DATA " +
+            throw new InvalidOperationException($"cannot download {format.ArchiveUrl}: {e.Message}. Without internet: RESNET_DATA (or the data path) " +
                                                 $"pointing at an existing {format.Folder}" +
                                                 (format == CifarFormat.Cifar10 ? ", or the offline mirror: bash ../shared/data/cifar10/build.sh data" : ""), e);
         }

@@ -40,16 +40,16 @@ public sealed record CifarFormat(
 
     public static IReadOnlyList<CifarFormat> All { get; } = [Cifar10, Cifar100];
 
-    /// <summary>Parse a --dataset value (cifar10, cifar100).</summary>
+    /// <summary>Parse a dataset name (cifar10, cifar100).</summary>
     public static CifarFormat Parse(string? name) =>
         All.FirstOrDefault(f => string.Equals(f.Name, name?.Replace("-", "").Trim(), StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"--dataset '{name}' is not one of: {string.Join(", ", All.Select(f => f.Name))}");
+        ?? throw new ArgumentException($"dataset '{name}' is not one of: {string.Join(", ", All.Select(f => f.Name))}");
 
     /// <summary>What to do when the files are missing or damaged (appended to every data error).</summary>
     public string FixHint => this == Cifar10
-        ? "fix: `resnet data download` (official archive, needs internet), or --data/RESNET_DATA pointing at a complete " +
+        ? "fix: `resnet data download` (official archive, needs internet), or RESNET_DATA pointing at a complete " +
           $"{Folder}; offline on the project machines: bash ../shared/data/cifar10/build.sh data"
-        : $"fix: `resnet data download --dataset {Name}` (official archive, needs internet), or --data/RESNET_DATA pointing at a complete {Folder}";
+        : $"fix: `resnet data download` with dataset {Name} (official archive, needs internet), or RESNET_DATA pointing at a complete {Folder}";
 
     /// <summary>Problems with a folder of this layout (missing or wrongly sized files); empty when it is whole.</summary>
     public IReadOnlyList<string> Verify(string dir)

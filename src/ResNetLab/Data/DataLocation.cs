@@ -2,7 +2,7 @@ using ResNetLab.Runtime;
 
 namespace ResNetLab.Data;
 
-/// <summary>Where a CIFAR binary folder is: --data flag, then RESNET_DATA, then data/ in the checkout.</summary>
+/// <summary>Where a CIFAR binary folder is: a given path, then RESNET_DATA, then data/ in the checkout.</summary>
 public static class DataLocation
 {
     public const string EnvironmentVariable = "RESNET_DATA";
@@ -12,14 +12,14 @@ public static class DataLocation
     /// Resolve the cifar-10-batches-bin folder. A given path may be the folder itself or its parent.
     /// Returns the path even if it does not exist yet (the downloader fills it); <paramref name="source"/> says why.
     /// </summary>
-    public static string ResolveCifar10(string? flag, out string source) => Resolve(flag, CifarFormat.Cifar10, out source);
+    public static string ResolveCifar10(string? path, out string source) => Resolve(path, CifarFormat.Cifar10, out source);
 
-    public static string ResolveCifar10(string? flag = null) => ResolveCifar10(flag, out _);
+    public static string ResolveCifar10(string? path = null) => ResolveCifar10(path, out _);
 
     /// <summary>The folder of <paramref name="format"/> (cifar-10-batches-bin, cifar-100-binary) by the same rules.</summary>
-    public static string Resolve(string? flag, CifarFormat format, out string source)
+    public static string Resolve(string? path, CifarFormat format, out string source)
     {
-        if (!string.IsNullOrWhiteSpace(flag)) { source = "--data"; return Normalise(flag, format); }
+        if (!string.IsNullOrWhiteSpace(path)) { source = "the given path"; return Normalise(path, format); }
         var env = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(env)) { source = EnvironmentVariable; return Normalise(env, format); }
         source = "data/ (default)";

@@ -35,7 +35,7 @@ public sealed record CifarSplit(
     {
         null or "" or "full" or "test" => DataSplit.Full,
         "val" or "validation" => DataSplit.Validation,
-        _ => throw new ArgumentException($"--split '{text}' is not one of: full (50k train / 10k test), val (45k train / 5k validation)"),
+        _ => throw new ArgumentException($"split '{text}' is not one of: full (50k train / 10k test), val (45k train / 5k validation)"),
     };
 
     /// <summary>

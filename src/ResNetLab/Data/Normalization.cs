@@ -36,7 +36,7 @@ public sealed record Normalization(NormalizationKind Kind, float[] Mean, float[]
         null or "" or "paper" => NormalizationKind.Paper,
         "cifar" => NormalizationKind.Cifar,
         "imagenet" => NormalizationKind.ImageNet,
-        _ => throw new ArgumentException($"--normalize '{text}' is not one of: paper (per-pixel mean of the training set), cifar, imagenet"),
+        _ => throw new ArgumentException($"normalization '{text}' is not one of: paper (per-pixel mean of the training set), cifar, imagenet"),
     };
 
     /// <summary>The preset for a kind; <see cref="NormalizationKind.Paper"/> needs the training images.</summary>

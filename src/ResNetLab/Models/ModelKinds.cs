@@ -19,7 +19,7 @@ public enum BlockKind { Basic, Bottleneck }
 /// <summary>CIFAR networks (§4.2, 32×32 input) or ImageNet networks (Table 1, 224×224 input).</summary>
 public enum ModelFamily { Cifar, ImageNet }
 
-/// <summary>One registered architecture with its measured size (see <see cref="Models.List"/>).</summary>
+/// <summary>One registered architecture with its measured size (see <see cref="ModelZoo.List"/>).</summary>
 public sealed record ModelInfo(
     string Name,
     ModelFamily Family,

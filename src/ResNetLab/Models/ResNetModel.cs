@@ -5,35 +5,94 @@ using static TorchSharp.torch.nn;
 
 namespace ResNetLab.Models;
 
-/// <summary>What every network of the zoo is: a Module plus the facts the paper uses to name it.</summary>
-public abstract class ResNetModel : Module<Tensor, Tensor>
+/// <summary>
+/// Every network of the paper, built from its <see cref="ModelSpec"/> as torchvision builds its ResNet: a stem, stages
+/// of blocks made by one <see cref="MakeStage"/> (torchvision's <c>_make_layer</c>), global average pooling and a
+/// classifier. CIFAR (§4.2): 3×3 conv (16) → stages on 32/16/8 maps. ImageNet (Table 1): 7×7/2 conv (64) → 3×3/2 max
+/// pool → conv2_x…conv5_x. Stride 2 starts every stage but the first. Parameter names follow each family's PyTorch
+/// reference — akamaster/pytorch_resnet_cifar10 (<c>shortcut</c>, <c>linear</c>) and torchvision (<c>downsample</c>,
+/// <c>fc</c>) — so their weights load.
+/// </summary>
+public sealed class ResNetModel : Module<Tensor, Tensor>
 {
-    protected ResNetModel(string name, ModelFamily family, int depth, BlockKind block, ShortcutOption? shortcut,
-                          int numClasses, int inputSize) : base(name)
+    readonly Conv2d conv1;
+    readonly BatchNorm2d bn1;
+    readonly MaxPool2d? maxpool;
+    readonly Sequential[] stages;
+    readonly Linear classifier;
+    readonly List<(string, ResidualBlock)> blocks = [];
+    readonly List<(string, BatchNorm2d)> taps = [];
+
+    /// <summary>Build <paramref name="spec"/>; <see cref="ModelZoo.Create(string, ModelOptions)"/> is the usual way in.</summary>
+    public ResNetModel(ModelSpec spec, ModelOptions? options = null) : base(spec.Name)
     {
-        Name = name;
-        Family = family;
-        Depth = depth;
-        Block = block;
-        Shortcut = shortcut;
-        NumClasses = numClasses;
-        InputSize = inputSize;
+        options ??= new ModelOptions();
+        if (!spec.Residual && options.Shortcut is not null)
+            throw new ArgumentException($"{spec.Name} is a plain network: it has no shortcuts, so no shortcut option applies");
+        if (!spec.Residual && options.ZeroInitResidual)
+            throw new ArgumentException($"{spec.Name} is a plain network: zero-init-residual needs residual branches");
+        if (options.StrideOn3x3 && !(spec.Family == ModelFamily.ImageNet && spec.Block == BlockKind.Bottleneck))
+            throw new ArgumentException($"strideOn3x3 (torchvision v1.5) applies to ImageNet bottleneck networks, not {spec.Name}");
+        if (options.NumClasses is < 1) throw new ArgumentOutOfRangeException(nameof(options), options.NumClasses, "the number of classes must be positive");
+        Spec = spec;
+        Shortcut = spec.Residual ? options.Shortcut ?? spec.DefaultShortcut : null;
+        NumClasses = options.NumClasses ?? spec.DefaultClasses;
+        var cifar = spec.Family == ModelFamily.Cifar;
+
+        conv1 = cifar ? Conv.Conv3x3(3, spec.Widths[0]) : Conv2d(3, spec.Widths[0], kernel_size: 7, stride: 2, padding: 3, bias: false);
+        bn1 = BatchNorm2d(spec.Widths[0]);
+        register_module("conv1", conv1);
+        register_module("bn1", bn1);
+        if (cifar) taps.Add(("conv1", bn1));   // the CIFAR stem is a 3×3 layer too (Fig. 7 counts it)
+        else register_module("maxpool", maxpool = MaxPool2d(kernel_size: 3, stride: 2, padding: 1));
+
+        long inChannels = spec.Widths[0];
+        stages = new Sequential[spec.BlocksPerStage.Count];
+        for (var s = 0; s < stages.Length; s++)
+        {
+            stages[s] = MakeStage(s, inChannels, options.StrideOn3x3);
+            register_module($"layer{s + 1}", stages[s]);
+            inChannels = spec.Widths[s] * spec.Expansion;
+        }
+        classifier = Linear(inChannels, NumClasses);
+        register_module(ClassifierName, classifier);
+        InitializeWeights(options.ZeroInitResidual);
     }
 
-    public string Name { get; }
-    public ModelFamily Family { get; }
+    /// <summary>Stage <paramref name="s"/>: its blocks, the first one striding (except in stage 1) and widening.</summary>
+    Sequential MakeStage(int s, long inChannels, bool strideOn3x3)
+    {
+        var stageBlocks = new List<(string, Module<Tensor, Tensor>)>();
+        for (var i = 0; i < Spec.BlocksPerStage[s]; i++)
+        {
+            var stride = s > 0 && i == 0 ? 2 : 1;
+            ResidualBlock block = Spec.Block == BlockKind.Basic
+                ? new BasicBlock(inChannels, Spec.Widths[s], stride, Shortcut, ShortcutName)
+                : new BottleneckBlock(inChannels, Spec.Widths[s], stride, Shortcut, ShortcutName, strideOn3x3);
+            var name = $"layer{s + 1}.{i}";
+            blocks.Add((name, block));
+            taps.AddRange(block.ThreeByThreeOutputs.Select(t => ($"{name}.{t.Conv}", t.Norm)));
+            stageBlocks.Add((i.ToString(System.Globalization.CultureInfo.InvariantCulture), block));
+            inChannels = Spec.Widths[s] * Spec.Expansion;
+        }
+        return Sequential(stageBlocks.ToArray());
+    }
+
+    public ModelSpec Spec { get; }
+    public string Name => Spec.Name;
+    public ModelFamily Family => Spec.Family;
 
     /// <summary>Weighted layers on the main path (convs + fc), as the paper counts depth.</summary>
-    public int Depth { get; }
-    public BlockKind Block { get; }
+    public int Depth => Spec.Depth;
+    public BlockKind Block => Spec.Block;
 
     /// <summary>Null for plain networks.</summary>
     public ShortcutOption? Shortcut { get; }
-    public bool IsResidual => Shortcut is not null;
+    public bool IsResidual => Spec.Residual;
     public int NumClasses { get; }
 
     /// <summary>Side of the square input the paper uses (32 for CIFAR, 224 for ImageNet).</summary>
-    public int InputSize { get; }
+    public int InputSize => Spec.InputSize;
 
     /// <summary>
     /// Run the convolutions on channels-last (NHWC) activations: the input is re-laid once at the stem and every conv,
@@ -48,8 +107,11 @@ public abstract class ResNetModel : Module<Tensor, Tensor>
     /// <summary>The layout the forward pass uses for an input on <paramref name="device"/>.</summary>
     public bool UsesChannelsLast(DeviceType device) => ChannelsLast ?? device == DeviceType.CPU;
 
+    /// <summary>"nhwc" (channels-last) or "nchw": the layout this model trains with on <paramref name="device"/>.</summary>
+    public string LayoutName(DeviceType device) => UsesChannelsLast(device) ? "nhwc" : "nchw";
+
     /// <summary>The input in the layout the forward pass uses (no copy when it already is).</summary>
-    protected Tensor ToLayout(Tensor x)
+    Tensor ToLayout(Tensor x)
     {
         if (x.dim() != 4 || !UsesChannelsLast(x.device_type)) return x.alias();
         using var nhwc = x.permute(0, 2, 3, 1);
@@ -58,16 +120,38 @@ public abstract class ResNetModel : Module<Tensor, Tensor>
     }
 
     /// <summary>`linear` in the CIFAR reference, `fc` in torchvision.</summary>
-    public abstract string ClassifierName { get; }
+    public string ClassifierName => Family == ModelFamily.Cifar ? "linear" : "fc";
 
     /// <summary>`shortcut` in the CIFAR reference, `downsample` in torchvision.</summary>
-    public abstract string ShortcutName { get; }
+    public string ShortcutName => Family == ModelFamily.Cifar ? "shortcut" : "downsample";
 
     /// <summary>The residual blocks with their qualified names (layer1.0, …), in forward order.</summary>
-    public abstract IReadOnlyList<(string Name, ResidualBlock Block)> Blocks { get; }
+    public IReadOnlyList<(string Name, ResidualBlock Block)> Blocks => blocks;
 
     /// <summary>(name of the 3×3 conv, BN after it) for every 3×3 layer in forward order, stem included.</summary>
-    public abstract IReadOnlyList<(string Conv, BatchNorm2d Norm)> ThreeByThreeOutputs { get; }
+    public IReadOnlyList<(string Conv, BatchNorm2d Norm)> ThreeByThreeOutputs => taps;
+
+    public override Tensor forward(Tensor x)
+    {
+        using var input = ToLayout(x);
+        using var c = conv1.call(input);
+        var h = bn1.call(c).relu_();
+        if (maxpool is not null)
+        {
+            using var stem = h;
+            h = maxpool.call(stem);
+        }
+        foreach (var stage in stages)
+        {
+            using var previous = h;
+            h = stage.call(previous);
+        }
+        using (h)
+        {
+            using var pooled = h.mean([2, 3]);
+            return classifier.call(pooled);
+        }
+    }
 
     /// <summary>
     /// Start collecting layer responses (Fig. 7): each 3×3 layer's output after BN, before ReLU/addition, on every
@@ -94,7 +178,7 @@ public abstract class ResNetModel : Module<Tensor, Tensor>
     }
 
     /// <summary>Kaiming-normal convs (fan_out, ReLU gain, as torchvision; paper [12]), BN γ=1 β=0.</summary>
-    protected void InitializeWeights(bool zeroInitResidual)
+    void InitializeWeights(bool zeroInitResidual)
     {
         using var _ = no_grad();
         foreach (var m in modules())
@@ -115,10 +199,7 @@ public abstract class ResNetModel : Module<Tensor, Tensor>
             foreach (var (_, block) in Blocks) init.zeros_(block.LastNorm.weight!);
     }
 
-    protected static Sequential Stage(IEnumerable<ResidualBlock> blocks) =>
-        Sequential(blocks.Select((b, i) => (i.ToString(), (Module<Tensor, Tensor>)b)).ToArray());
-
-    // Names are registered explicitly in the constructors, not from fields.
+    // Names are registered explicitly in the constructor (CIFAR reference vs torchvision naming), not from fields.
     protected override void RegisterComponents() { }
 }
 

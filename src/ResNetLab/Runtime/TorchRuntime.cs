@@ -66,7 +66,7 @@ public static class TorchRuntime
             if (TorchRuntime.device.type == DeviceType.CUDA) InitializeDeviceType(DeviceType.CUDA);
             if (threads is { } n)
             {
-                if (n < 1) throw new ArgumentOutOfRangeException(nameof(threads), n, "--threads must be at least 1");
+                if (n < 1) throw new ArgumentOutOfRangeException(nameof(threads), n, "threads must be at least 1");
                 set_num_threads(n);
             }
             if (seed is { } s) Seed(s);
@@ -87,18 +87,18 @@ public static class TorchRuntime
         DeviceChoice.Cpu => DeviceType.CPU,
         DeviceChoice.Cuda when cudaAvailable => DeviceType.CUDA,
         DeviceChoice.Cuda => throw new InvalidOperationException(
-            "--device cuda was requested but no CUDA device is visible to libtorch. This build uses the CPU natives " +
+            "device cuda was requested but no CUDA device is visible to libtorch. This build uses the CPU natives " +
             "unless built with -p:TorchBackend=cuda on a host with an NVIDIA driver (see README, 'GPU')."),
         _ => cudaAvailable ? DeviceType.CUDA : DeviceType.CPU,
     };
 
-    /// <summary>Parse a --device value (cpu, cuda, auto).</summary>
+    /// <summary>Parse a device name (cpu, cuda, auto).</summary>
     public static DeviceChoice ParseDevice(string? text) => text?.Trim().ToLowerInvariant() switch
     {
         null or "" or "auto" => DeviceChoice.Auto,
         "cpu" => DeviceChoice.Cpu,
         "cuda" or "gpu" => DeviceChoice.Cuda,
-        _ => throw new ArgumentException($"--device '{text}' is not one of: auto, cpu, cuda"),
+        _ => throw new ArgumentException($"device '{text}' is not one of: auto, cpu, cuda"),
     };
 
     public static RuntimeInfo Info()

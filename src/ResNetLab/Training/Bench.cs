@@ -50,10 +50,10 @@ public static class Bench
                                   DeviceChoice device = DeviceChoice.Auto, int warmup = 3, IProgress<string>? progress = null,
                                   bool? channelsLast = null)
     {
-        if (iterations < 1 || batch < 1) throw new ArgumentException("--iters and --batch must be positive");
+        if (iterations < 1 || batch < 1) throw new ArgumentException("iterations and batch size must be positive");
         var runtime = TorchRuntime.Initialize(device, threads, seed: 0);
         var dev = TorchRuntime.Device;
-        using var net = Models.Models.Create(model);
+        using var net = ModelZoo.Create(model);
         net.ChannelsLast = channelsLast;
         net.to(dev);
         net.train();
@@ -63,9 +63,9 @@ public static class Bench
 
         progress?.Report($"train step: {warmup} warm-up + {iterations} timed iterations of batch {batch}");
         for (var i = 0; i < warmup; i++) Trainer.Step(net, optimizer, x, y, 0.01);
-        var rssStart = Rss().Current;
+        var rssStart = ProcessMemory.Rss().Current;
         var stepMs = Median(TimeSteps(net, optimizer, x, y, iterations));
-        var rssEnd = Rss();
+        var rssEnd = ProcessMemory.Rss();
 
         progress?.Report("evaluation");
         var evalImgPerS = EvalThroughput(net, x, Math.Max(3, iterations / 4));
@@ -74,7 +74,7 @@ public static class Bench
 
         return new BenchResult(net.Name, batch, iterations, get_num_threads(), dev.ToString(), stepMs, batch / stepMs * 1000,
             evalImgPerS, augImgPerS, rssEnd.Peak / 1024.0, (rssEnd.Current - rssStart) / 1024.0,
-            LayoutName(net.UsesChannelsLast(dev.type)), runtime.ToString());
+            net.LayoutName(dev.type), runtime.ToString());
     }
 
     /// <summary>Milliseconds of each of <paramref name="iterations"/> training steps on a fixed batch.</summary>
@@ -103,7 +103,7 @@ public static class Bench
         var script = Path.Combine(RepoPaths.Root, "environment", "bench", "pytorch_resnet20.py");
         if (!File.Exists(python)) throw new FileNotFoundException($"{python} not found: the PyTorch comparison needs Debian's python3-torch (apt-get install -y python3-torch)", python);
         TorchRuntime.Initialize(DeviceChoice.Cpu, threads, seed: 0);
-        using var net = Models.Models.Create("resnet20");
+        using var net = ModelZoo.Create("resnet20");
         net.ChannelsLast = channelsLast;
         net.train();
         using var optimizer = new MomentumSgd(net.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 1e-4);
@@ -119,8 +119,7 @@ public static class Bench
             ours[r] = batch / Median(TimeSteps(net, optimizer, x, y, iterations)) * 1000;
             progress?.Report($"round {r + 1}/{rounds}: PyTorch");
             var info = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { script, "--threads", threads.ToString(), "--batch", batch.ToString(), "--iters", iterations.ToString(), "--json" })
-                info.ArgumentList.Add(a);
+            foreach (var a in new[] { script, "--threads", threads.ToString(), "--batch", batch.ToString(), "--iters", iterations.ToString(), "--json" }) info.ArgumentList.Add(a);
             if (pytorchChannelsLast) info.ArgumentList.Add("--channels-last");
             using var p = Process.Start(info)!;
             var output = p.StandardOutput.ReadToEnd();
@@ -135,20 +134,10 @@ public static class Bench
         }
         var (a1, b1) = (Median(ours), Median(theirs));
         return new PyTorchComparison(rounds, iterations, batch, threads, a1, b1, a1 / b1,
-            LayoutName(net.UsesChannelsLast(DeviceType.CPU)), LayoutName(pytorchChannelsLast), version, ours, theirs);
+            net.LayoutName(DeviceType.CPU), LayoutName(pytorchChannelsLast), version, ours, theirs);
     }
 
-    /// <summary>`nhwc` (channels-last) or `nchw`, as `--layout` spells them.</summary>
-    public static string LayoutName(bool channelsLast) => channelsLast ? "nhwc" : "nchw";
-
-    /// <summary>Parses `--layout`: null (the engine's default for the device), nchw or nhwc.</summary>
-    public static bool? ParseLayout(string? layout) => layout?.ToLowerInvariant() switch
-    {
-        null or "" or "auto" => null,
-        "nchw" => false,
-        "nhwc" or "channels-last" => true,
-        _ => throw new ArgumentException($"--layout must be nchw or nhwc (channels-last), not '{layout}'"),
-    };
+    static string LayoutName(bool channelsLast) => channelsLast ? "nhwc" : "nchw";
 
     static double EvalThroughput(nn.Module<Tensor, Tensor> net, Tensor x, int repeats)
     {
@@ -193,19 +182,4 @@ public static class Bench
         var s = values.OrderBy(v => v).ToArray();
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
-
-    /// <summary>Resident set size and its peak (VmRSS, VmHWM) in KiB; zeros where /proc is absent.</summary>
-    public static (long Current, long Peak) Rss()
-    {
-        if (!File.Exists("/proc/self/status")) return (0, 0);
-        long current = 0, peak = 0;
-        foreach (var line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) current = ParseKb(line);
-            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak = ParseKb(line);
-        }
-        return (current, peak);
-    }
-
-    static long ParseKb(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
 }

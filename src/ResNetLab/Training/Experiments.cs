@@ -39,23 +39,31 @@ public static class Experiments
 {
     // The default shortcut is made explicit here, so the plan's run names are the folders training writes.
     static RunConfig Run(string model, Budget budget, ShortcutOption? shortcut = null, long seed = 0) =>
-        new() { Model = model, Shortcut = shortcut ?? Models.Models.DefaultShortcut(model), Budget = budget, Seed = seed };
+        new() { Model = model, Shortcut = shortcut ?? ModelZoo.Spec(model).DefaultShortcut, Budget = budget, Seed = seed };
 
     static bool IsFull(Budget b) => b.Name == Budget.Full.Name;
 
-    /// <summary>Fig. 6 left/middle: plain and residual nets of increasing depth.</summary>
-    public static DegradationPlan Degradation(string budget)
+    /// <summary>Every plan of the notebooks at a budget, by name (`resnet sweep --plan`, `resnet results --plan`).</summary>
+    public static IReadOnlyDictionary<string, IExperimentPlan> All(Budget b) => new Dictionary<string, IExperimentPlan>
     {
-        var b = Budget.Parse(budget);
+        ["degradation"] = Degradation(b),
+        ["shortcut-options"] = ShortcutOptions(b),
+        ["bottleneck"] = Bottleneck(b),
+        ["very-deep"] = VeryDeep(b),
+        ["layer-responses"] = LayerResponses(b),
+    };
+
+    /// <summary>Fig. 6 left/middle: plain and residual nets of increasing depth.</summary>
+    public static DegradationPlan Degradation(Budget b)
+    {
         int[] depths = IsFull(b) ? [20, 32, 44, 56] : [20, 56];
         return new("Degradation: plain vs residual nets by depth (Fig. 6)",
             depths.Select(d => Run($"plain{d}", b)).ToList(), depths.Select(d => Run($"resnet{d}", b)).ToList());
     }
 
     /// <summary>Table 3's question on CIFAR-10: options A, B, C (20 layers; and 32 at the full budget).</summary>
-    public static RunsPlan ShortcutOptions(string budget)
+    public static RunsPlan ShortcutOptions(Budget b)
     {
-        var b = Budget.Parse(budget);
         string[] models = IsFull(b) ? ["resnet20", "resnet32"] : ["resnet20"];
         return new("Shortcut options A / B / C",
             models.SelectMany(m => new[] { ShortcutOption.A, ShortcutOption.B, ShortcutOption.C }.Select(o => Run(m, b, o))).ToList());
@@ -65,9 +73,8 @@ public static class Experiments
     /// Fig. 5 on CIFAR-10: a basic and a bottleneck net of similar multiply-adds — ResNet-20 vs the 29-layer bottleneck
     /// net (≈41M each); at the full budget ResNet-110 vs ResNet-164 (≈1.7M parameters each, the authors' follow-up pair).
     /// </summary>
-    public static RunsPlan Bottleneck(string budget)
+    public static RunsPlan Bottleneck(Budget b)
     {
-        var b = Budget.Parse(budget);
         string[] models = IsFull(b) ? ["resnet110", "resnet164"] : ["resnet20", "resnet29-bottleneck"];
         return new("Basic vs bottleneck blocks at similar cost", models.Select(m => Run(m, b)).ToList());
     }
@@ -77,9 +84,8 @@ public static class Experiments
     /// ResNet-1202 costs ~60× ResNet-20 per image: below the full budget it runs a short schedule at a smaller batch,
     /// recorded in its run (and shown beside its results) so nobody mistakes it for the paper's.
     /// </summary>
-    public static VeryDeepPlan VeryDeep(string budget)
+    public static VeryDeepPlan VeryDeep(Budget b)
     {
-        var b = Budget.Parse(budget);
         var seeds = IsFull(b) ? 5 : 1;
         var r110 = Enumerable.Range(0, seeds).Select(s => Run("resnet110", b, seed: s)).ToList();
         RunConfig r1202;
@@ -100,10 +106,9 @@ public static class Experiments
     }
 
     /// <summary>Fig. 7: the nets of notebooks 02 and 05 (plain-20/56, ResNet-20/56/110), measured on test images.</summary>
-    public static LayerResponsePlan LayerResponses(string budget)
+    public static LayerResponsePlan LayerResponses(Budget b)
     {
-        var b = Budget.Parse(budget);
-        var runs = new[] { "plain20", "plain56", "resnet20", "resnet56" }.Select(m => Run(m, b)).Append(VeryDeep(budget).ResNet110[0]).ToList();
+        var runs = new[] { "plain20", "plain56", "resnet20", "resnet56" }.Select(m => Run(m, b)).Append(VeryDeep(b).ResNet110[0]).ToList();
         return new("Layer responses (Fig. 7)", runs, Images: b.Name == Budget.Smoke.Name ? 100 : 500);
     }
 
@@ -114,7 +119,7 @@ public static class Experiments
         return new DataFrame(
             new StringDataFrameColumn("run", runs.Select(r => r.RunName)),
             new StringDataFrameColumn("model", runs.Select(r => r.Model)),
-            new StringDataFrameColumn("shortcut", runs.Select(r => r.Shortcut?.ToString() ?? (r.Model.StartsWith("plain", StringComparison.Ordinal) ? "none" : "default"))),
+            new StringDataFrameColumn("shortcut", runs.Select(r => r.Shortcut?.ToString() ?? (r.Spec.Residual ? r.Spec.DefaultShortcut.ToString() : "none"))),
             new Int32DataFrameColumn("iterations", runs.Select(r => r.ResolvedRecipe.Iterations)),
             new Int32DataFrameColumn("batch", runs.Select(r => r.ResolvedRecipe.BatchSize)),
             new StringDataFrameColumn("lr ÷10 at", runs.Select(r => string.Join(", ", r.ResolvedRecipe.Milestones))),

@@ -47,6 +47,10 @@ public sealed record RunConfig
     [JsonIgnore]
     public CifarFormat Format => CifarFormat.Parse(Dataset);
 
+    /// <summary>What the network is (depth, block, residual or plain, default shortcut), from the registry — never from the name.</summary>
+    [JsonIgnore]
+    public ModelSpec Spec => ModelZoo.Spec(Model);
+
     /// <summary>E.g. resnet20-A-cifar10-quick-s0, plain56-cifar10-full-val-s1.</summary>
     [JsonIgnore]
     public string RunName => Name ?? string.Join("-", new[]

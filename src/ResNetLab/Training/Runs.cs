@@ -6,7 +6,10 @@ using ResNetLab.Runtime;
 
 namespace ResNetLab.Training;
 
-/// <summary>Reading and writing run folders: run.json, metrics.csv, checkpoint.bin — each replaced atomically.</summary>
+/// <summary>
+/// The file formats of a run folder (run.json, metrics.csv) and the listing of runs/. Reading is open to all; writing goes
+/// through <see cref="RunFolder"/>, the one owner of a run's files.
+/// </summary>
 public static class Runs
 {
     public const string RecordFile = "run.json";
@@ -34,7 +37,7 @@ public static class Runs
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path} is not a valid run record ({e.Message}); delete the folder or retrain with --force", e);
+            throw new InvalidDataException($"{path} is not a valid run record ({e.Message}); delete the folder or force a retrain", e);
         }
     }
 
@@ -57,10 +60,10 @@ public static class Runs
         catch (InvalidDataException) { return null; }
     }
 
-    public static void Save(string runDir, RunRecord record) =>
+    internal static void Save(string runDir, RunRecord record) =>
         WriteAtomically(Path.Combine(runDir, RecordFile), JsonSerializer.Serialize(record, RunJson.Options) + "\n");
 
-    public static void WriteMetrics(string runDir, IEnumerable<MetricsRow> rows)
+    internal static void WriteMetrics(string runDir, IEnumerable<MetricsRow> rows)
     {
         var text = new StringBuilder(MetricsHeader).Append('\n');
         foreach (var r in rows)

@@ -9,9 +9,22 @@ namespace ResNetLab.Training;
 public enum TrainerStop { Finished, Cancelled, StoppedAt }
 
 /// <summary>
+/// Where a trainer's results go. The trainer computes and never writes a file; its owner (a <see cref="TrainingSession"/>)
+/// persists through the run folder. <see cref="Checkpoint"/> must have made the state durable when it returns.
+/// </summary>
+public sealed record TrainerCallbacks
+{
+    /// <summary>After each evaluation, with every metrics row so far.</summary>
+    public Action<IReadOnlyList<MetricsRow>>? Evaluated { get; init; }
+
+    /// <summary>At each checkpoint: save this state with the model's weights and the optimizer's momentum.</summary>
+    public Action<CheckpointState>? Checkpoint { get; init; }
+}
+
+/// <summary>
 /// The training loop of §4.2 on one model: batch t from the loader, cross-entropy, backward, momentum SGD at the
 /// schedule's rate; every EvalEvery iterations a metrics row (train loss/error on the batches seen, test loss/error),
-/// every CheckpointEvery a checkpoint. One dispose scope per step keeps memory flat.
+/// every CheckpointEvery a checkpoint (handed to <see cref="TrainerCallbacks"/>). One dispose scope per step keeps memory flat.
 /// </summary>
 public sealed class Trainer
 {
@@ -23,16 +36,17 @@ public sealed class Trainer
     readonly string configHash;
     readonly Budget budget;
     readonly TrainingRecipe recipe;
-    readonly string checkpointPath;
+    readonly TrainerCallbacks callbacks;
     readonly int evalBatchSize;
     IntervalTotals interval = IntervalTotals.Empty;
     double elapsedBefore;
 
     public Trainer(nn.Module<Tensor, Tensor> model, CifarLoader loader, MomentumSgd optimizer, LearningRateSchedule schedule,
-                   RunConfig config, string checkpointPath, int evalBatchSize = 500)
+                   RunConfig config, int evalBatchSize = 500, TrainerCallbacks? callbacks = null)
     {
-        (this.model, this.loader, this.optimizer, this.schedule, this.config, this.checkpointPath, this.evalBatchSize) =
-            (model, loader, optimizer, schedule, config, checkpointPath, evalBatchSize);
+        (this.model, this.loader, this.optimizer, this.schedule, this.config, this.evalBatchSize) =
+            (model, loader, optimizer, schedule, config, evalBatchSize);
+        this.callbacks = callbacks ?? new TrainerCallbacks();
         configHash = config.Hash;
         budget = config.Budget;
         recipe = config.ResolvedRecipe;
@@ -165,6 +179,7 @@ public sealed class Trainer
                                    imagesPerSecond, ElapsedSeconds));
         interval = IntervalTotals.Empty;
         model.train();
+        callbacks.Evaluated?.Invoke(Metrics);
         Report(progress, ProgressKind.Evaluation, lr, schedule.WarmingUp, imagesPerSecond);
     }
 
@@ -172,7 +187,7 @@ public sealed class Trainer
 
     void SaveCheckpoint(IProgress<TrainingProgress>? progress)
     {
-        if (LastCheckpoint == Iteration && File.Exists(checkpointPath)) return;
+        if (LastCheckpoint == Iteration) return;
         using (var _ = no_grad())
             foreach (var (name, p) in model.named_parameters())
                 if (!p.isfinite().all().item<bool>()) Diverged($"parameter {name} is no longer finite at iteration {Iteration:N0}");
@@ -182,15 +197,15 @@ public sealed class Trainer
             Metrics = [.. Metrics], ElapsedSeconds = ElapsedSeconds, Normalization = loader.Normalization,
             CpuRngState = Checkpoint.RngState(),
         };
-        Checkpoint.Save(checkpointPath, state, model, optimizer);
+        callbacks.Checkpoint?.Invoke(state);
         LastCheckpoint = Iteration;
         progress?.Report(Progress(ProgressKind.Checkpoint, schedule.RateAt(Math.Max(0, Iteration - 1)), schedule.WarmingUp, Metrics.LastOrDefault()?.ImagesPerSecond ?? 0));
     }
 
     void Diverged(string what) =>
         throw new TrainingDivergedException($"training diverged: {what}. The run is stopped; " +
-            (LastCheckpoint is { } c ? $"the last good checkpoint (iteration {c:N0}) is kept in {checkpointPath}" : "no checkpoint had been written yet") +
-            ". Try a lower learning rate or warm-up (--warmup).");
+            (LastCheckpoint is { } c ? $"the last good checkpoint (iteration {c:N0}) is kept in the run folder" : "no checkpoint had been written yet") +
+            ". Try a lower learning rate or the warm-up.");
 
     void Report(IProgress<TrainingProgress>? progress, ProgressKind kind, double lr, bool warming, double imagesPerSecond) =>
         progress?.Report(Progress(kind, lr, warming, imagesPerSecond));

@@ -1,7 +1,6 @@
 using ResNetLab.Analysis;
 using ResNetLab.Models;
 using ResNetLab.Training;
-using Zoo = ResNetLab.Models.Models;
 
 namespace ResNetLab.Tests.Analysis;
 
@@ -10,19 +9,19 @@ public class ExperimentPlanTests
     [Fact]
     public void Full_budget_trains_all_of_fig6_and_smaller_budgets_the_extremes()
     {
-        var full = Experiments.Degradation("full");
+        var full = Experiments.Degradation(Budget.Full);
         Assert.Equal(["plain20", "plain32", "plain44", "plain56"], full.Plain.Select(r => r.Model));
         Assert.Equal(["resnet20", "resnet32", "resnet44", "resnet56"], full.Residual.Select(r => r.Model));
         Assert.All(full.AllRuns, r => Assert.Equal(64_000, r.ResolvedRecipe.Iterations));
-        var quick = Experiments.Degradation("quick");
+        var quick = Experiments.Degradation(Budget.Quick);
         Assert.Equal(["plain20", "plain56"], quick.Plain.Select(r => r.Model));
-        Assert.Throws<ArgumentException>(() => Experiments.Degradation("huge"));
+        Assert.Throws<ArgumentException>(() => Budget.Parse("huge"));
     }
 
     [Fact]
     public void Shared_runs_have_identical_configs_so_they_train_once()
     {
-        foreach (var budget in new[] { "smoke", "quick", "full" })
+        foreach (var budget in Budget.All)
         {
             var layer = Experiments.LayerResponses(budget).Runs.Select(r => Experiment.Resolve(r).Hash).ToHashSet();
             var trained = Experiments.Degradation(budget).AllRuns.Concat(Experiments.VeryDeep(budget).ResNet110)
@@ -34,21 +33,21 @@ public class ExperimentPlanTests
     [Fact]
     public void Resnet1202_below_full_is_a_labelled_short_schedule()
     {
-        var smoke = Experiments.VeryDeep("smoke");
+        var smoke = Experiments.VeryDeep(Budget.Smoke);
         var r1202 = Assert.Single(smoke.ResNet1202);
         Assert.Equal(16, r1202.ResolvedRecipe.BatchSize);
         Assert.Equal(smoke.ResNet1202Batch, r1202.ResolvedRecipe.BatchSize);
         Assert.Contains("custom", r1202.RunName);             // the run's name says it is not the paper's schedule
-        Assert.Equal(5, Experiments.VeryDeep("full").ResNet110.Select(r => r.Seed).Distinct().Count());
-        Assert.Equal(TrainingRecipe.Paper.BatchSize, Experiments.VeryDeep("full").ResNet1202[0].ResolvedRecipe.BatchSize);
+        Assert.Equal(5, Experiments.VeryDeep(Budget.Full).ResNet110.Select(r => r.Seed).Distinct().Count());
+        Assert.Equal(TrainingRecipe.Paper.BatchSize, Experiments.VeryDeep(Budget.Full).ResNet1202[0].ResolvedRecipe.BatchSize);
     }
 
     [Fact]
     public void Bottleneck_pair_has_similar_cost()
     {
-        foreach (var budget in new[] { "quick", "full" })
+        foreach (var budget in new[] { Budget.Quick, Budget.Full })
         {
-            var models = Experiments.Bottleneck(budget).Runs.Select(r => Zoo.Create(r.Model)).ToList();
+            var models = Experiments.Bottleneck(budget).Runs.Select(r => ModelZoo.Create(r.Model)).ToList();
             Assert.Equal([BlockKind.Basic, BlockKind.Bottleneck], models.Select(m => m.Block));
             var macs = models.Select(m => Complexity.Measure(m, m.InputSize).MultiplyAdds).ToList();
             foreach (var m in models) m.Dispose();
@@ -63,7 +62,7 @@ public class ExperimentPlanTests
     [InlineData("resnet29-bottleneck", 29, true, BlockKind.Bottleneck)]
     public void Any_cifar_depth_is_a_name(string name, int depth, bool residual, BlockKind block)
     {
-        using var model = Zoo.Create(name);
+        using var model = ModelZoo.Create(name);
         Assert.Equal(depth, model.Depth);
         Assert.Equal(residual, model.IsResidual);
         Assert.Equal(block, model.Block);
@@ -75,7 +74,7 @@ public class ExperimentPlanTests
     [InlineData("resnet30-bottleneck")]
     public void Impossible_depths_are_refused_with_the_rule(string name)
     {
-        var e = Assert.Throws<ArgumentException>(() => Zoo.Create(name));
+        var e = Assert.Throws<ArgumentException>(() => ModelZoo.Create(name));
         Assert.Contains("6n+2", e.Message);
     }
 }

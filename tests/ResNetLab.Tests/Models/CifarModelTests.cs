@@ -2,7 +2,6 @@ using ResNetLab.Analysis;
 using ResNetLab.Models;
 using ResNetLab.Paper;
 using static TorchSharp.torch;
-using Zoo = ResNetLab.Models.Models;
 
 namespace ResNetLab.Tests.Models;
 
@@ -21,7 +20,7 @@ public class CifarModelTests
     [MemberData(nameof(ExactCounts))]
     public void OptionA_parameter_count_is_exact(string name, long expected)
     {
-        using var model = Zoo.Create(name);
+        using var model = ModelZoo.Create(name);
         Assert.Equal(expected, Complexity.CountParameters(model));
     }
 
@@ -38,8 +37,8 @@ public class CifarModelTests
     [InlineData(110)]
     public void Plain_and_residual_nets_have_equal_counts(int depth)
     {
-        using var plain = Zoo.Create($"plain{depth}");
-        using var residual = Zoo.Create($"resnet{depth}");
+        using var plain = ModelZoo.Create($"plain{depth}");
+        using var residual = ModelZoo.Create($"resnet{depth}");
         Assert.Equal(Complexity.CountParameters(residual), Complexity.CountParameters(plain));
         Assert.False(plain.IsResidual);
         Assert.Null(plain.Shortcut);
@@ -54,9 +53,9 @@ public class CifarModelTests
     public void Options_B_and_C_add_exactly_the_projection_parameters(int n)
     {
         var depth = 6 * n + 2;
-        using var a = Zoo.Create($"resnet{depth}", shortcut: ShortcutOption.A);
-        using var b = Zoo.Create($"resnet{depth}", shortcut: ShortcutOption.B);
-        using var c = Zoo.Create($"resnet{depth}", shortcut: ShortcutOption.C);
+        using var a = ModelZoo.Create($"resnet{depth}", shortcut: ShortcutOption.A);
+        using var b = ModelZoo.Create($"resnet{depth}", shortcut: ShortcutOption.B);
+        using var c = ModelZoo.Create($"resnet{depth}", shortcut: ShortcutOption.C);
         var countA = Complexity.CountParameters(a);
 
         // B: projections only where dimensions grow (first block of stages 2 and 3).
@@ -74,7 +73,7 @@ public class CifarModelTests
     [Fact]
     public void Bottleneck_resnet164_has_9n_plus_2_layers_and_the_expected_count()
     {
-        using var model = Zoo.Create("resnet164");
+        using var model = ModelZoo.Create("resnet164");
         Assert.Equal(164, model.Depth);
         Assert.Equal(BlockKind.Bottleneck, model.Block);
         // Independent count: stem conv+BN, 18 bottlenecks per stage (1×1 in→p, 3×3 p→p, 1×1 p→4p, three BNs), fc 256→10.
@@ -101,7 +100,7 @@ public class CifarModelTests
     public void Forward_and_backward_run_on_a_tiny_batch(string name)
     {
         using var scope = NewDisposeScope();
-        using var model = Zoo.Create(name);
+        using var model = ModelZoo.Create(name);
         model.train();
         var x = randn(2, 3, 32, 32);
         var y = tensor(new long[] { 1, 7 });
@@ -120,7 +119,7 @@ public class CifarModelTests
     public void Resnet1202_runs_forward_and_backward_on_a_tiny_batch()
     {
         using var scope = NewDisposeScope();
-        using var model = Zoo.Create("resnet1202");
+        using var model = ModelZoo.Create("resnet1202");
         var logits = model.call(randn(2, 3, 32, 32));
         nn.functional.cross_entropy(logits, tensor(new long[] { 0, 1 })).backward();
         Assert.True(model.parameters().All(p => p.grad is not null && p.grad.isfinite().all().item<bool>()));
@@ -129,18 +128,18 @@ public class CifarModelTests
     [Fact]
     public void Any_n_works_and_bad_depths_are_rejected()
     {
-        using var model = CifarResNet.Residual(depth: 8);
+        using var model = ModelZoo.Create("resnet8");
         Assert.Equal(8, model.Depth);
         Assert.Single(model.Blocks, b => b.Name.StartsWith("layer3."));
-        Assert.Throws<ArgumentException>(() => CifarResNet.Residual(depth: 21));
-        Assert.Throws<ArgumentException>(() => Zoo.Create("resnet21"));
-        Assert.Throws<ArgumentException>(() => Zoo.Create("plain20", shortcut: ShortcutOption.B));
+        Assert.Throws<ArgumentException>(() => ModelZoo.Create("resnet21"));
+        Assert.Throws<ArgumentException>(() => ModelZoo.Spec("plain11-bottleneck"));
+        Assert.Throws<ArgumentException>(() => ModelZoo.Create("plain20", shortcut: ShortcutOption.B));
     }
 
     [Fact]
     public void Parameter_names_follow_the_cifar_reference()
     {
-        using var b = Zoo.Create("resnet20", shortcut: ShortcutOption.B, numClasses: 100);
+        using var b = ModelZoo.Create("resnet20", shortcut: ShortcutOption.B, numClasses: 100);
         var keys = b.state_dict().Keys.ToHashSet();
         foreach (var k in new[] { "conv1.weight", "bn1.weight", "bn1.running_mean", "bn1.num_batches_tracked",
                                   "layer1.0.conv1.weight", "layer1.0.bn1.bias", "layer1.0.conv2.weight", "layer1.0.bn2.running_var",
@@ -170,7 +169,7 @@ public class CifarModelTests
     public void Kaiming_init_and_zero_init_residual()
     {
         using var scope = NewDisposeScope();
-        using var model = Zoo.Create("resnet56", zeroInitResidual: true);
+        using var model = ModelZoo.Create("resnet56", zeroInitResidual: true);
         foreach (var (_, block) in model.Blocks) Assert.Equal(0, block.LastNorm.weight!.abs().sum().item<float>());
         var sd = model.state_dict();
         Assert.Equal(1f, sd["bn1.weight"].mean().item<float>());
@@ -189,7 +188,7 @@ public class CifarModelTests
     public void Taps_return_every_3x3_response_in_order_and_leave_the_output_alone()
     {
         using var scope = NewDisposeScope();
-        using var model = Zoo.Create("resnet20");
+        using var model = ModelZoo.Create("resnet20");
         model.eval();
         var x = randn(3, 3, 32, 32);
         Tensor plainOut;

@@ -1,6 +1,5 @@
 using ResNetLab.Analysis;
 using ResNetLab.Models;
-using Zoo = ResNetLab.Models.Models;
 
 namespace ResNetLab.Tests.Models;
 
@@ -11,7 +10,7 @@ public class ComplexityTests
     [Fact]
     public void Resnet20_layers_are_traced_with_shapes_and_costs()
     {
-        using var model = Zoo.Create("resnet20");
+        using var model = ModelZoo.Create("resnet20");
         model.train();
         var report = Complexity.Measure(model, 32);
         Assert.True(model.training); // restored after the eval-mode trace
@@ -42,12 +41,12 @@ public class ComplexityTests
     [Fact]
     public void List_reports_family_option_and_measured_size()
     {
-        var rows = Zoo.List("resnet2*");
+        var rows = ModelZoo.List("resnet2*");
         var r20 = Assert.Single(rows);
         Assert.Equal(("resnet20", ModelFamily.Cifar, 20, BlockKind.Basic, ShortcutOption.A, 269_722L),
                      (r20.Name, r20.Family, r20.Depth, r20.Block, r20.Shortcut, r20.Parameters));
         Assert.True(r20.MultiplyAdds > 40_000_000);
-        Assert.Contains("plain1202", Zoo.Names("plain*"));
-        Assert.Equal(ShortcutOption.B, Zoo.List("resnet20", ShortcutOption.B).Single().Shortcut);
+        Assert.Contains("plain1202", ModelZoo.Names("plain*"));
+        Assert.Equal(ShortcutOption.B, ModelZoo.List("resnet20", ShortcutOption.B).Single().Shortcut);
     }
 }

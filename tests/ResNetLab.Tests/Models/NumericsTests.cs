@@ -2,7 +2,6 @@ using TorchSharp;
 using ResNetLab.Models;
 using ResNetLab.Runtime;
 using static TorchSharp.torch;
-using Zoo = ResNetLab.Models.Models;
 
 namespace ResNetLab.Tests.Models;
 
@@ -32,7 +31,7 @@ public class NumericsTests
         try
         {
             random.manual_seed(5);
-            using var model = Zoo.Create("resnet20");
+            using var model = ModelZoo.Create("resnet20");
             model.ChannelsLast = false;
             model.train();
             var x = randn(16, 3, 32, 32);
@@ -142,7 +141,7 @@ public class NumericsTests
         // The layout changes how sums are ordered, not what is computed: in float64 the two agree to rounding.
         using var scope = NewDisposeScope();
         random.manual_seed(9);
-        using var model = Zoo.Create("resnet20");
+        using var model = ModelZoo.Create("resnet20");
         model.to(float64);
         model.train();
         var x = randn(8, 3, 32, 32, dtype: float64);
@@ -163,7 +162,7 @@ public class NumericsTests
     {
         using var scope = NewDisposeScope();
         random.manual_seed(11);
-        using var model = new CifarResNet(n: 1, shortcut: shortcut, numClasses: 3);
+        using var model = ModelZoo.Create("resnet8", shortcut, numClasses: 3);
         model.to(float64);
         model.train();
         var x = randn(3, 3, 8, 8, dtype: float64);

@@ -25,7 +25,7 @@ public class PyTorchWeightsTests
     public void Zip_checkpoint_with_DataParallel_prefix_gives_PyTorchs_logits()
     {
         using var scope = NewDisposeScope();
-        using var model = CifarResNet.Residual(depth: 8, ShortcutOption.A);
+        using var model = ModelZoo.Create("resnet8", ShortcutOption.A);
         model.LoadPyTorch(Fixture("resnet8_a_checkpoint.pt"));
         model.eval();
         using var _ = no_grad();
@@ -40,7 +40,7 @@ public class PyTorchWeightsTests
     public void Legacy_format_option_B_gives_PyTorchs_logits()
     {
         using var scope = NewDisposeScope();
-        using var model = CifarResNet.Residual(depth: 8, ShortcutOption.B);
+        using var model = ModelZoo.Create("resnet8", ShortcutOption.B);
         model.LoadPyTorch(Fixture("resnet8_b_legacy.pt"));
         model.eval();
         using var _ = no_grad();
@@ -52,7 +52,7 @@ public class PyTorchWeightsTests
     public void Export_then_import_round_trips_every_tensor_and_the_logits()
     {
         using var scope = NewDisposeScope();
-        using var source = CifarResNet.Residual(depth: 8, ShortcutOption.B);
+        using var source = ModelZoo.Create("resnet8", ShortcutOption.B);
         source.LoadPyTorch(Fixture("resnet8_b_legacy.pt"));
         var path = Path.Combine(Path.GetTempPath(), $"resnet8-roundtrip-{Guid.NewGuid():N}.pt");
         try
@@ -66,7 +66,7 @@ public class PyTorchWeightsTests
                 Assert.Equal(t.dtype, read[k].dtype);
                 Assert.True(read[k].eq(t).all().item<bool>(), k);
             }
-            using var copy = CifarResNet.Residual(depth: 8, ShortcutOption.B);
+            using var copy = ModelZoo.Create("resnet8", ShortcutOption.B);
             copy.LoadPyTorch(path);
             source.eval();
             copy.eval();
@@ -84,7 +84,7 @@ public class PyTorchWeightsTests
     public void Torchvision_names_load_into_the_cifar_model()
     {
         using var scope = NewDisposeScope();
-        using var model = CifarResNet.Residual(depth: 8, ShortcutOption.B);
+        using var model = ModelZoo.Create("resnet8", ShortcutOption.B);
         var sd = PyTorchWeights.ReadStateDict(Fixture("resnet8_b_legacy.pt"));
         var renamed = sd.ToDictionary(kv => kv.Key.Replace("linear.", "fc.").Replace(".shortcut.", ".downsample."), kv => kv.Value);
         Assert.Contains("fc.weight", renamed.Keys);
@@ -99,7 +99,7 @@ public class PyTorchWeightsTests
     {
         using var scope = NewDisposeScope();
         // Option B weights into an option-A model with 100 classes: extra projection keys and a mis-shaped classifier.
-        using var model = CifarResNet.Residual(depth: 8, ShortcutOption.A, numClasses: 100);
+        using var model = ModelZoo.Create("resnet8", ShortcutOption.A, numClasses: 100);
         var before = PyTorchWeights.StateDict(model).Select(kv => kv.Value.clone()).ToList();
         var e = Assert.Throws<InvalidDataException>(() => model.LoadPyTorch(Fixture("resnet8_b_legacy.pt")));
         Assert.Contains("nothing was loaded", e.Message);
@@ -111,7 +111,7 @@ public class PyTorchWeightsTests
         var after = PyTorchWeights.StateDict(model).Select(kv => kv.Value).ToList();
         Assert.All(before.Zip(after), p => Assert.True(p.First.eq(p.Second).all().item<bool>()));
 
-        using var bigger = CifarResNet.Residual(depth: 14, ShortcutOption.A);
+        using var bigger = ModelZoo.Create("resnet14", ShortcutOption.A);
         var missing = Assert.Throws<InvalidDataException>(() => bigger.LoadPyTorch(Fixture("resnet8_a_checkpoint.pt")));
         Assert.Contains("missing keys (30): layer1.1.conv1.weight", missing.Message);  // 3 extra blocks × (2 convs + 2 BNs × 4)
         Assert.DoesNotContain("num_batches_tracked", missing.Message);
@@ -126,7 +126,7 @@ public class PyTorchWeightsTests
             File.WriteAllText(path, "hello, this is text");
             var e = Assert.Throws<InvalidDataException>(() => TorchFile.Load(path));
             Assert.Contains("neither a zip archive nor a legacy torch.save file", e.Message);
-            using var model = CifarResNet.Residual(depth: 8);
+            using var model = ModelZoo.Create("resnet8");
             var io = Assert.Throws<InvalidDataException>(() => model.LoadPyTorch(Fixture("resnet8_io.pt")));
             Assert.Contains("unexpected keys (3): input, logits_a, logits_b", io.Message);
             Assert.Contains("missing keys (", io.Message);

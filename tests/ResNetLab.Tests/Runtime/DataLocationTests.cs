@@ -13,7 +13,7 @@ public class DataLocationTests
         {
             Environment.SetEnvironmentVariable(DataLocation.EnvironmentVariable, "/tmp/env-data");
             Assert.Equal("/tmp/flag/cifar-10-batches-bin", DataLocation.ResolveCifar10("/tmp/flag", out var from));
-            Assert.Equal("--data", from);
+            Assert.Equal("the given path", from);
             Assert.Equal("/tmp/env-data/cifar-10-batches-bin", DataLocation.ResolveCifar10(null, out from));
             Assert.Equal("RESNET_DATA", from);
             Assert.Equal("/tmp/x/cifar-10-batches-bin", DataLocation.ResolveCifar10("/tmp/x/cifar-10-batches-bin/"));

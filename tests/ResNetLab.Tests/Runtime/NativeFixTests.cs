@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
+using ResNetLab.Diagnostics;
 using ResNetLab.Runtime;
 
 namespace ResNetLab.Tests.Runtime;

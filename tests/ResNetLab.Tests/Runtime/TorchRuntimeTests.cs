@@ -1,3 +1,4 @@
+using ResNetLab.Diagnostics;
 using ResNetLab.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -18,7 +19,7 @@ public class TorchRuntimeTests
     {
         Assert.Equal(DeviceType.CPU, TorchRuntime.ResolveDevice(DeviceChoice.Cpu, cudaAvailable: true));
         var e = Assert.Throws<InvalidOperationException>(() => TorchRuntime.ResolveDevice(DeviceChoice.Cuda, cudaAvailable: false));
-        Assert.Contains("--device cuda", e.Message);
+        Assert.Contains("device cuda was requested", e.Message);
         Assert.Contains("TorchBackend=cuda", e.Message);
     }
 
@@ -30,10 +31,10 @@ public class TorchRuntimeTests
     public void Device_flag_parses(string? text, DeviceChoice expected) => Assert.Equal(expected, TorchRuntime.ParseDevice(text));
 
     [Fact]
-    public void Bad_device_flag_names_the_flag()
+    public void Bad_device_names_the_value_and_the_choices()
     {
         var e = Assert.Throws<ArgumentException>(() => TorchRuntime.ParseDevice("tpu"));
-        Assert.Contains("--device 'tpu'", e.Message);
+        Assert.Contains("device 'tpu' is not one of: auto, cpu, cuda", e.Message);
     }
 
     [Fact]

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
+using ResNetLab.Models;
 using ResNetLab.Models.Interop;
 using ResNetLab.Runtime;
 using ResNetLab.Training;
-using Zoo = ResNetLab.Models.Models;
 
 namespace ResNetLab.Tests.Training;
 
@@ -13,18 +13,23 @@ namespace ResNetLab.Tests.Training;
 /// </summary>
 public class CliTrainTests
 {
-    static ProcessStartInfo Cli(params string[] args)
+    static ProcessStartInfo Cli(params string[] args) => Cli(null, args);
+
+    static ProcessStartInfo Cli(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "resnet.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["COLUMNS"] = "200";
         return info;
     }
 
-    static (int Code, string Output) Run(params string[] args)
+    static (int Code, string Output) Run(params string[] args) => Run(null, args);
+
+    static (int Code, string Output) Run(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        using var p = Process.Start(Cli(args))!;
+        using var p = Process.Start(Cli(environment, args))!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException($"resnet {string.Join(" ", args)} took over 5 minutes"); }
@@ -60,8 +65,9 @@ public class CliTrainTests
             Assert.Equal((RunStatus.Finished, 40, 2), (record.Status, record.Iteration, record.Sessions));
             Assert.Equal("mirror", record.DataSource);
 
+            // RESNET_BUDGET picks the budget when --budget is not given: the same smoke run, reused.
             var watch = Stopwatch.StartNew();
-            (code, output) = Run(train);
+            (code, output) = Run(new Dictionary<string, string> { ["RESNET_BUDGET"] = "smoke" }, [.. train.Where((a, i) => a != "--budget" && (i == 0 || train[i - 1] != "--budget"))]);
             Assert.True(code == 0, output);
             Assert.Contains("reused", output);
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"reuse took {watch.Elapsed}");
@@ -77,7 +83,7 @@ public class CliTrainTests
             // The same weights exported to a PyTorch file evaluate identically under the same normalisation.
             TorchRuntime.Initialize(DeviceChoice.Cpu);
             var exported = Path.Combine(runs, "resnet20.pt");
-            using (var model = Zoo.Create("resnet20"))
+            using (var model = ModelZoo.Create("resnet20"))
             {
                 Checkpoint.Load(checkpoint, model, null);
                 model.SavePyTorch(exported);
@@ -88,7 +94,12 @@ public class CliTrainTests
 
             (code, output) = Run("train", "--model", "resnet20", "--budget", "lots", "--runs", runs);
             Assert.Equal(2, code);
-            Assert.Contains("--budget 'lots' is not one of", output);
+            Assert.Contains("--budget: budget 'lots' is not one of", output);
+
+            // A misspelt flag is an error naming the closest real one, not a silent default (a wasted cluster job).
+            (code, output) = Run("train", "--model", "resnet20", "--bugdet", "full", "--runs", runs);
+            Assert.Equal(2, code);
+            Assert.Contains("unknown flag --bugdet; did you mean --budget?", output);
         }
         finally { Directory.Delete(runs, true); }
     }

@@ -30,7 +30,7 @@ public class ExperimentTests
 
     static ExperimentOptions Options(string runs, Func<RunConfig, nn.Module<Tensor, Tensor>>? factory = null) => new()
     {
-        RunsDir = runs, Device = DeviceChoice.Cpu, EvalBatchSize = 128, ModelFactory = factory ?? (_ => new CifarResNet(1)),
+        RunsDir = runs, Device = DeviceChoice.Cpu, EvalBatchSize = 128, ModelFactory = factory ?? (_ => ModelZoo.Create("resnet8")),
     };
 
     /// <summary>The numbers of a run, without its timings.</summary>
@@ -39,8 +39,8 @@ public class ExperimentTests
 
     static void AssertSameWeights(string checkpointA, string checkpointB)
     {
-        using var a = new CifarResNet(1);
-        using var b = new CifarResNet(1);
+        using var a = ModelZoo.Create("resnet8");
+        using var b = ModelZoo.Create("resnet8");
         Checkpoint.Load(checkpointA, a, null);
         Checkpoint.Load(checkpointB, b, null);
         foreach (var ((name, x), (_, y)) in a.state_dict().Zip(b.state_dict()))
@@ -76,7 +76,7 @@ public class ExperimentTests
             using var cts = new CancellationTokenSource();
             var progress = new SyncProgress<TrainingProgress>(e => { if (e.Iteration == 7) cts.Cancel(); });
             Assert.Throws<OperationCanceledException>(() => Experiment.RunOrLoad(Config(), Options(interrupted), progress, cts.Token));
-            var record = Runs.Load(Runs.Folder(Experiment.Resolve(Config(), _ => new CifarResNet(1)).RunName, interrupted));
+            var record = Runs.Load(Runs.Folder(Experiment.Resolve(Config()).RunName, interrupted));
             Assert.Equal((RunStatus.Interrupted, 7), (record.Status, record.Iteration));
             var finished = Experiment.RunOrLoad(Config(), Options(interrupted));
             Assert.Equal(Numbers(whole.Metrics), Numbers(finished.Metrics));
@@ -138,7 +138,7 @@ public class ExperimentTests
     /// <summary>ResNet-8 whose output becomes NaN from the <paramref name="from"/>-th training forward pass on.</summary>
     sealed class Exploding : nn.Module<Tensor, Tensor>
     {
-        readonly CifarResNet inner = new(1);
+        readonly ResNetModel inner = ModelZoo.Create("resnet8");
         readonly int from;
         int calls;
 
@@ -172,7 +172,7 @@ public class ExperimentTests
                 Experiment.RunOrLoad(Config(), Options(root, _ => new Exploding(6))));
             Assert.Contains("loss became NaN at iteration 6", e.Message);
             Assert.Contains("checkpoint (iteration 4)", e.Message);
-            var folder = Runs.Folder(Config().RunName, root);
+            var folder = Runs.Folder(Experiment.Resolve(Config()).RunName, root);
             var record = Runs.Load(folder);
             Assert.Equal(RunStatus.Diverged, record.Status);
             Assert.Equal(5, record.Iteration);
@@ -184,7 +184,7 @@ public class ExperimentTests
     [Fact]
     public void Training_steps_leave_no_live_tensors_behind()
     {
-        using var model = new CifarResNet(1);
+        using var model = ModelZoo.Create("resnet8");
         var split = CifarSplit.Make(CifarData.Load(TestPaths.Cifar10), DataSplit.Full, 0, trainLimit: 512, evalLimit: 64);
         using var loader = new CifarLoader(split, Normalization.Cifar, 64, seed: 0, augment: true, CPU);
         using var sgd = new MomentumSgd(model.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 1e-4);

@@ -14,8 +14,8 @@ public class MomentumSgdTests
     public void Updates_match_torch_sgd_with_momentum_and_weight_decay_across_a_rate_change()
     {
         using var scope = NewDisposeScope();
-        using var ours = new CifarResNet(1);
-        using var theirs = new CifarResNet(1);
+        using var ours = ModelZoo.Create("resnet8");
+        using var theirs = ModelZoo.Create("resnet8");
         using (no_grad())
             foreach (var ((_, a), (_, b)) in ours.named_parameters().Zip(theirs.named_parameters())) b.copy_(a);
         var x = randn(16, 3, 32, 32);

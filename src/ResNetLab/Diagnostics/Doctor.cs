@@ -2,10 +2,11 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text;
 using ResNetLab.Data;
+using ResNetLab.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ResNetLab.Runtime;
+namespace ResNetLab.Diagnostics;
 
 public enum CheckStatus { Ok, Warn, Fail }
 
@@ -177,7 +178,7 @@ public static class Doctor
         return problems.Count == 0
             ? new Check("data", CheckStatus.Ok, $"CIFAR-10 at {dir} (from {source}): 6 batch files, sizes verified")
             : new Check("data", CheckStatus.Fail, $"CIFAR-10 at {dir} (from {source}): {problems[0]}{(problems.Count > 1 ? $" (+{problems.Count - 1} more)" : "")}",
-                "resnet data download (official archive, needs internet), or --data/RESNET_DATA pointing at an existing cifar-10-batches-bin; offline here: ../shared/data/cifar10/build.sh data");
+                "resnet data download (official archive, needs internet), or RESNET_DATA pointing at an existing cifar-10-batches-bin; offline here: ../shared/data/cifar10/build.sh data");
     });
 
     public static IEnumerable<string> MappedLibraries()

@@ -2,7 +2,7 @@ using Microsoft.Data.Analysis;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ResNetLab.Analysis;
+namespace ResNetLab.Models;
 
 /// <summary>One layer seen during the traced forward pass. Shapes are per image (batch dimension dropped).</summary>
 public sealed record LayerComplexity(string Name, string Kind, long[] InputShape, long[] OutputShape, long Parameters, long MultiplyAdds)

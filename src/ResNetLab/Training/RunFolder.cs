@@ -1,0 +1,81 @@
+using ResNetLab.Runtime;
+using static TorchSharp.torch;
+
+namespace ResNetLab.Training;
+
+/// <summary>
+/// One run's folder, runs/&lt;name&gt;/, and the only writer of its files: run.json (the record), metrics.csv (one row
+/// per evaluation), checkpoint.bin (weights, momentum, schedule state) and the lock that keeps a second process out.
+/// Every file is replaced atomically, so a reader (a notebook, `resnet sweep status`) never sees half of one.
+/// </summary>
+public sealed class RunFolder(string path)
+{
+    /// <summary>runs/&lt;run name&gt; under <paramref name="runsDir"/> (default <see cref="RepoPaths.RunsDir"/>).</summary>
+    public static RunFolder For(RunConfig config, string? runsDir = null) => new(Runs.Folder(config.RunName, runsDir));
+
+    public string Path { get; } = System.IO.Path.GetFullPath(path);
+    public string Name => System.IO.Path.GetFileName(Path);
+    public string RecordPath => System.IO.Path.Combine(Path, Runs.RecordFile);
+    public string MetricsPath => System.IO.Path.Combine(Path, Runs.MetricsFile);
+    public string CheckpointPath => System.IO.Path.Combine(Path, Runs.CheckpointFile);
+    public bool HasCheckpoint => File.Exists(CheckpointPath);
+
+    /// <summary>The record, or null when the folder holds none yet.</summary>
+    public RunRecord? TryLoadRecord() => Runs.TryLoad(Path);
+    public RunRecord LoadRecord() => Runs.Load(Path);
+    public void SaveRecord(RunRecord record) => Runs.Save(Path, record);
+
+    public IReadOnlyList<MetricsRow> ReadMetrics() => Runs.ReadMetrics(Path);
+    public void WriteMetrics(IEnumerable<MetricsRow> rows) => Runs.WriteMetrics(Path, rows);
+
+    /// <summary>The state of the last checkpoint (no weights loaded), or null when there is none.</summary>
+    public CheckpointState? ReadCheckpointState() => HasCheckpoint ? Checkpoint.ReadState(CheckpointPath) : null;
+
+    public void SaveCheckpoint(CheckpointState state, nn.Module model, MomentumSgd optimizer) =>
+        Checkpoint.Save(CheckpointPath, state, model, optimizer);
+
+    /// <summary>Load the checkpoint's weights (and momentum, when an optimizer is given) into the model.</summary>
+    public CheckpointState LoadCheckpoint(nn.Module model, MomentumSgd? optimizer) => Checkpoint.Load(CheckpointPath, model, optimizer);
+
+    TorchSharp.Modules.SummaryWriter? tensorBoard;
+
+    /// <summary>Begin this session's TensorBoard log with the rows it continues from (see <see cref="TensorBoardLog"/>).</summary>
+    public void StartTensorBoard(IEnumerable<(MetricsRow Row, bool WarmingUp)> restored, string evalName)
+    {
+        Directory.CreateDirectory(Path);
+        tensorBoard = TensorBoardLog.Start(Path, restored, evalName);
+    }
+
+    /// <summary>Append one evaluation to the TensorBoard log started by <see cref="StartTensorBoard"/>.</summary>
+    public void AppendTensorBoard(MetricsRow row, bool warmingUp, string evalName)
+    {
+        if (tensorBoard is null) throw new InvalidOperationException($"{Path}: the TensorBoard log was not started");
+        TensorBoardLog.Append(tensorBoard, row, warmingUp, evalName);
+    }
+
+    /// <summary>Delete everything the run wrote (a forced retrain), keeping the lock held by the caller.</summary>
+    public void Clear()
+    {
+        if (!Directory.Exists(Path)) return;
+        foreach (var file in Directory.EnumerateFiles(Path).Where(f => System.IO.Path.GetFileName(f) != LockFile)) File.Delete(file);
+    }
+
+    const string LockFile = ".lock";
+
+    /// <summary>One process trains a run at a time (a notebook and the CLI could otherwise both write this folder).</summary>
+    public IDisposable Lock()
+    {
+        Directory.CreateDirectory(Path);
+        var lockPath = System.IO.Path.Combine(Path, LockFile);
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException)
+        {
+            throw new InvalidOperationException($"{Path} is being trained by another process right now; wait for it, or stop it (it resumes later)");
+        }
+    }
+
+    public override string ToString() => Path;
+}

@@ -1,0 +1,139 @@
+using ResNetLab.Data;
+using ResNetLab.Models;
+using ResNetLab.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ResNetLab.Training;
+
+/// <summary>
+/// Everything one training session of a run needs, built from its config (the run builder): the data and its split,
+/// the model from its spec, momentum SGD, the deterministic loader, the schedule with the paper's warm-up rule, and the
+/// trainer — resumed from the folder's checkpoint when there is one. The trainer computes; this session persists its
+/// results through the <see cref="RunFolder"/> (metrics at each evaluation; weights and the record at each checkpoint).
+/// </summary>
+public sealed class TrainingSession : IDisposable
+{
+    readonly RunFolder folder;
+    readonly RunRecord? previous;
+    readonly nn.Module<Tensor, Tensor> model;
+    readonly MomentumSgd optimizer;
+    readonly CifarLoader loader;
+    readonly CifarData data;
+    readonly CifarSplit split;
+    readonly Device device;
+
+    TrainingSession(RunConfig config, RunFolder folder, ExperimentOptions options, RunRecord? previous)
+    {
+        (Config, this.folder, this.previous) = (config, folder, previous);
+        device = TorchRuntime.Device;
+        var budget = config.Budget;
+        var recipe = config.ResolvedRecipe;
+        data = CifarData.Load(DataLocation.Resolve(options.DataDir, config.Format, out _), config.Format);
+        split = CifarSplit.Make(data, config.Split, config.Seed, budget.TrainImages, budget.EvalImages);
+
+        TorchRuntime.Seed(config.Seed);   // the initial weights are a function of the seed
+        model = (options.ModelFactory ?? Experiment.CreateModel)(config);
+        model.to(device);
+        Warmup = Experiment.WarmupFor(config.Warmup, config.Spec.Depth);
+        optimizer = new MomentumSgd(model.named_parameters().Select(p => (p.name, p.parameter)), recipe.Momentum, recipe.WeightDecay);
+
+        if (folder.ReadCheckpointState() is { } state && state.ConfigHash != config.Hash)
+            throw new InvalidOperationException($"{folder.CheckpointPath} belongs to a different config (hash {state.ConfigHash}, this one {config.Hash}); delete the folder or force a retrain to start over");
+        Resumed = folder.HasCheckpoint ? folder.LoadCheckpoint(model, optimizer) : null;
+        var normalization = Resumed?.Normalization ?? Normalization.For(config.Normalization, split.TrainImages);
+        loader = new CifarLoader(split, normalization, recipe.BatchSize, config.Seed, config.Augment, device);
+        Schedule = new LearningRateSchedule(recipe, Warmup, Resumed?.Warmup);
+        Trainer = new Trainer(model, loader, optimizer, Schedule, config, options.EvalBatchSize, new TrainerCallbacks
+        {
+            Evaluated = rows =>
+            {
+                folder.WriteMetrics(rows);
+                folder.AppendTensorBoard(rows[^1], WarmingUpAt(rows[^1].Iteration), split.EvalName);
+            },
+            Checkpoint = state =>
+            {
+                folder.SaveCheckpoint(state, model, optimizer);
+                folder.SaveRecord(Record(RunStatus.Running));
+            },
+        });
+        if (Resumed is not null) Trainer.Restore(Resumed);
+    }
+
+    /// <summary>Build the session for <paramref name="config"/> in <paramref name="folder"/> (whose lock the caller holds).</summary>
+    public static TrainingSession Open(RunConfig config, RunFolder folder, ExperimentOptions options, RunRecord? previous) =>
+        new(config, folder, options, previous);
+
+    public RunConfig Config { get; }
+    public Trainer Trainer { get; }
+    public LearningRateSchedule Schedule { get; }
+    public WarmupRule? Warmup { get; }
+
+    /// <summary>The checkpoint this session continues from; null when it starts from scratch.</summary>
+    public CheckpointState? Resumed { get; }
+
+    /// <summary>Train to the end of the budget (or a stop), keeping the record current; returns how it ended and the record.</summary>
+    public (TrainerStop Stop, RunRecord Record) Run(IProgress<TrainingProgress>? progress, CancellationToken cancellation, int? stopAfter)
+    {
+        folder.SaveRecord(Record(RunStatus.Running));
+        if (Trainer.Metrics.Count > 0) folder.WriteMetrics(Trainer.Metrics);
+        folder.StartTensorBoard(Trainer.Metrics.Select(m => (m, WarmingUpAt(m.Iteration))), split.EvalName);
+        TrainerStop stop;
+        try
+        {
+            stop = Trainer.Run(progress, cancellation, stopAfter);
+        }
+        catch (TrainingDivergedException e)
+        {
+            Save(RunStatus.Diverged, e.Message);
+            throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Save(RunStatus.Failed, e.Message);
+            throw;
+        }
+        return stop switch
+        {
+            TrainerStop.Cancelled => (stop, Save(RunStatus.Interrupted, $"interrupted at iteration {Trainer.Iteration:N0}; run again to resume from the checkpoint")),
+            TrainerStop.StoppedAt => (stop, Save(RunStatus.Running, $"stopped after {Trainer.Iteration:N0} iterations without a final checkpoint (simulated kill)")),
+            _ => (stop, Save(RunStatus.Finished)),
+        };
+    }
+
+    /// <summary>Whether the warm-up rate was in force at an evaluation after <paramref name="iteration"/> iterations.</summary>
+    bool WarmingUpAt(int iteration) => Warmup is not null && (Schedule.WarmupEndedAt is not { } end || iteration <= end);
+
+    RunRecord Save(RunStatus status, string? message = null)
+    {
+        var record = Record(status, message);
+        if (Trainer.Metrics.Count > 0) folder.WriteMetrics(Trainer.Metrics);
+        folder.SaveRecord(record);
+        return record;
+    }
+
+    /// <summary>run.json as of now: what runs, on what, where, and how far it got.</summary>
+    RunRecord Record(RunStatus status, string? message = null) => new()
+    {
+        Name = Config.RunName, Config = Config, ConfigHash = Config.Hash, Recipe = Config.ResolvedRecipe, Warmup = Warmup,
+        WarmupEndedAt = Schedule.WarmupEndedAt,
+        Dataset = Config.Format.DisplayName, DataSource = DataSource.Name(data.Source), DataLabel = DataSource.Label(data.Source, Config.Format),
+        DataDirectory = data.Directory, Split = split.Description, EvalSet = split.EvalName, Seed = Config.Seed,
+        Device = device.ToString(), Runtime = TorchRuntime.Info() with { Device = device.ToString() },
+        Layout = model is ResNetModel net ? net.LayoutName(device.type) : null,
+        Parameters = model.parameters().Sum(p => p.numel()),
+        StartedUtc = previous?.StartedUtc ?? startedUtc, Status = status, Iteration = Trainer.Iteration,
+        Sessions = (previous?.Sessions ?? 0) + 1, WallSeconds = Trainer.ElapsedSeconds, Message = message,
+        EndedUtc = status == RunStatus.Running ? null : DateTime.UtcNow, PeakRssMb = ProcessMemory.Rss().Peak / 1024.0,
+        Final = Trainer.Metrics.LastOrDefault() is { } m ? new FinalMetrics(m.TrainLoss, m.TrainError, m.TestLoss, m.TestError, split.EvalCount) : null,
+    };
+
+    readonly DateTime startedUtc = DateTime.UtcNow;
+
+    public void Dispose()
+    {
+        loader.Dispose();
+        optimizer.Dispose();
+        model.Dispose();
+    }
+}

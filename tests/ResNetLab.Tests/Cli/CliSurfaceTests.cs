@@ -1,0 +1,76 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Reflection;
+using ResNetLab.Cli;
+using Spectre.Console.Cli;
+
+namespace ResNetLab.Tests.Cli;
+
+/// <summary>The CLI's surface: strict flags with suggestions, every option described, a version.</summary>
+public class CliSurfaceTests
+{
+    static readonly Assembly CliAssembly = typeof(CliSurface).Assembly;
+
+    static IEnumerable<Type> SettingsTypes() =>
+        CliAssembly.GetTypes().Where(t => typeof(CommandSettings).IsAssignableFrom(t) && !t.IsAbstract);
+
+    [Fact]
+    public void Every_option_of_every_command_is_described()
+    {
+        var undocumented = SettingsTypes()
+            .SelectMany(t => t.GetProperties().Where(p => p.GetCustomAttribute<CommandOptionAttribute>() is not null ||
+                                                        p.GetCustomAttribute<CommandArgumentAttribute>() is not null)
+                              .Where(p => string.IsNullOrWhiteSpace(p.GetCustomAttribute<DescriptionAttribute>()?.Description))
+                              .Select(p => $"{t.DeclaringType?.Name ?? t.Name}.{p.Name}"))
+            .ToList();
+        Assert.True(SettingsTypes().Count() >= 8);
+        Assert.Empty(undocumented);
+    }
+
+    [Theory]
+    [InlineData("--bugdet", "--budget")]
+    [InlineData("--modle", "--model")]
+    [InlineData("--thread", "--threads")]
+    public void A_misspelt_flag_names_the_closest_real_one(string typo, string meant)
+    {
+        var closest = CliSurface.Flags(typeof(ResNetLab.Cli.Commands.TrainCommand.Settings))
+            .Where(f => f.StartsWith("--", StringComparison.Ordinal)).MinBy(f => CliSurface.Distance(typo, f));
+        Assert.Equal(meant, closest);
+    }
+
+    static (int Code, string Output) Resnet(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "resnet.dll"));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["COLUMNS"] = "200";
+        using var p = Process.Start(info)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), $"resnet {string.Join(' ', args)} did not finish");
+        return (p.ExitCode, output.Result + error.Result);
+    }
+
+    [Fact]
+    public void Unknown_flags_fail_before_any_work_and_help_and_version_answer()
+    {
+        var (code, output) = Resnet("bench", "--model", "resnet20", "--bogus-flag", "3");
+        Assert.Equal(2, code);
+        Assert.Contains("resnet bench: unknown flag --bogus-flag", output);
+
+        (code, output) = Resnet("data", "info", "--jsno");
+        Assert.Equal(2, code);
+        Assert.Contains("did you mean --json?", output);
+
+        (code, output) = Resnet("--version");
+        Assert.Equal(0, code);
+        Assert.Matches(@"^\d+\.\d+\.\d+", output.Trim());
+
+        foreach (var command in new[] { "train", "eval", "bench", "models", "doctor", "reports" })
+        {
+            (code, output) = Resnet(command, "--help");
+            Assert.True(code == 0, output);
+            Assert.Contains("EXAMPLES:", output);
+        }
+    }
+}

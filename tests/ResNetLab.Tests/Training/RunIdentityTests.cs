@@ -1,0 +1,23 @@
+using ResNetLab.Models;
+using ResNetLab.Training;
+
+namespace ResNetLab.Tests.Training;
+
+/// <summary>
+/// Run names and config hashes are the identity of runs already on disk (and on clusters): a finished run is reused
+/// only if both still match. Pinned when the run layer was redesigned (the hashing code and its inputs unchanged since
+/// f515de0), so a later refactor cannot silently orphan existing runs.
+/// </summary>
+public class RunIdentityTests
+{
+    [Theory]
+    [InlineData("resnet20", null, "quick", 0L, "resnet20-A-cifar10-quick-s0", "9bf5e9a8d65df50e")]
+    [InlineData("plain56", null, "full", 1L, "plain56-cifar10-full-s1", "8273d20b7a6a4e04")]
+    [InlineData("resnet110", ShortcutOption.B, "smoke", 3L, "resnet110-B-cifar10-smoke-s3", "23d3b03986b67f53")]
+    public void Names_and_hashes_of_existing_runs_are_unchanged(string model, ShortcutOption? shortcut, string budget, long seed,
+                                                                 string name, string hash)
+    {
+        var config = Experiment.Resolve(new RunConfig { Model = model, Shortcut = shortcut, Budget = Budget.Parse(budget), Seed = seed });
+        Assert.Equal((name, hash), (config.RunName, config.Hash));
+    }
+}
