@@ -22,6 +22,9 @@ app.Configure(config =>
         .WithExample("train", "--model", "resnet20", "--budget", "smoke").WithExample("train", "--model", "resnet110", "--budget", "full", "--seed", "1");
     CliSurface.Add<EvalCommand>(config, "eval").WithDescription("Test accuracy of a run, a checkpoint or PyTorch weights.")
         .WithExample("eval", "--run", "runs/resnet20-A-cifar10-quick-s0").WithExample("eval", "--pytorch", "resnet20.pt", "--model", "resnet20", "--normalize", "cifar");
+    CliSurface.Add<ExportCommand>(config, "export").WithDescription("Write a run's weights as safetensors or a torch.save file (PyTorch key names).")
+        .WithExample("export", "--run", "runs/resnet20-A-cifar10-quick-s0", "--out", "resnet20.safetensors")
+        .WithExample("export", "--checkpoint", "runs/resnet20-A-cifar10-quick-s0/checkpoint.bin", "--format", "pytorch", "--out", "resnet20.pt");
     CliSurface.Add<BenchCommand>(config, "bench").WithDescription("Training, evaluation and data-path throughput and memory.")
         .WithExample("bench", "--model", "resnet20").WithExample("bench", "--model", "resnet20", "--compare-pytorch", "--rounds", "5");
     config.AddBranch("data", data =>

@@ -25,7 +25,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         public string? Checkpoint { get; init; }
 
         [CommandOption("--pytorch <FILE>")]
-        [Description("A torch.save state_dict or checkpoint (needs --model and --normalize)")]
+        [Description("A torch.save state_dict or checkpoint, or a .safetensors file (needs --model and --normalize)")]
         public string? PyTorch { get; init; }
 
         [CommandOption("--model <NAME>")]
@@ -118,7 +118,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         return 0;
     }
 
-    static string RunFolder(string run, string? runsDir) =>
+    internal static string RunFolder(string run, string? runsDir) =>
         Directory.Exists(run) ? run : Training.Runs.Folder(run, runsDir) is var named && Directory.Exists(named) ? named
             : throw new DirectoryNotFoundException($"no run folder {run} (nor {Training.Runs.Folder(run, runsDir)}); list runs with `ls runs/`");
 }

@@ -107,25 +107,8 @@ public static class Runs
         new DoubleDataFrameColumn("elapsed_s", rows.Select(r => r.ElapsedSeconds)));
 
     /// <summary>Write to a temporary file beside <paramref name="path"/>, then rename over it: readers never see half a file.</summary>
-    public static void WriteAtomically(string path, string text) =>
-        WriteAtomically(path, stream => { using var w = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true); w.Write(text); });
+    public static void WriteAtomically(string path, string text) => AtomicFile.WriteText(path, text);
 
-    public static void WriteAtomically(string path, Action<Stream> write)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
+    /// <inheritdoc cref="AtomicFile.Write"/>
+    public static void WriteAtomically(string path, Action<Stream> write) => AtomicFile.Write(path, write);
 }

@@ -80,17 +80,34 @@ public class CliTrainTests
             Assert.Equal(1 - accuracy, eval.GetProperty("error").GetDouble(), 12);
             Assert.InRange(accuracy, 0.12, 1.0);   // 40 iterations: better than chance (0.10)
 
-            // The same weights exported to a PyTorch file evaluate identically under the same normalisation.
-            TorchRuntime.Initialize(DeviceChoice.Cpu);
+            // `resnet export` writes the run's weights as torch.save zip and as safetensors: both load back with the
+            // checkpoint's exact logits, and evaluate identically under the same normalisation.
             var exported = Path.Combine(runs, "resnet20.pt");
-            using (var model = ModelZoo.Create("resnet20"))
+            var safetensors = Path.Combine(runs, "resnet20.safetensors");
+            (code, output) = Run("export", "--run", folder, "--format", "pytorch", "--out", exported);
+            Assert.True(code == 0, output);
+            (code, output) = Run("export", "--run", folder, "--out", safetensors);
+            Assert.True(code == 0, output);
+            TorchRuntime.Initialize(DeviceChoice.Cpu);
+            using (var scope = TorchSharp.torch.NewDisposeScope())
+            using (var fromCheckpoint = ModelZoo.Create("resnet20"))
+            using (var fromZip = ModelZoo.Create("resnet20"))
+            using (var fromSafetensors = ModelZoo.Create("resnet20"))
             {
-                Checkpoint.Load(checkpoint, model, null);
-                model.SavePyTorch(exported);
+                Checkpoint.Load(checkpoint, fromCheckpoint, null);
+                fromZip.LoadPyTorch(exported);
+                fromSafetensors.LoadPyTorch(safetensors);
+                var x = TorchSharp.torch.randn(8, 3, 32, 32);
+                var logits = new[] { fromCheckpoint, fromZip, fromSafetensors }.Select(m => { m.eval(); return m.call(x); }).ToList();
+                Assert.True(logits[1].eq(logits[0]).all().item<bool>(), "torch.save export changed the logits");
+                Assert.True(logits[2].eq(logits[0]).all().item<bool>(), "safetensors export changed the logits");
             }
             var viaRun = JsonDocument.Parse(Run("eval", "--run", folder, "--normalize", "cifar", "--json").Output).RootElement;
-            var viaPyTorch = JsonDocument.Parse(Run("eval", "--pytorch", exported, "--model", "resnet20", "--normalize", "cifar", "--json").Output).RootElement;
-            Assert.Equal(viaRun.GetProperty("accuracy").GetDouble(), viaPyTorch.GetProperty("accuracy").GetDouble());
+            foreach (var file in new[] { exported, safetensors })
+            {
+                var viaFile = JsonDocument.Parse(Run("eval", "--pytorch", file, "--model", "resnet20", "--normalize", "cifar", "--json").Output).RootElement;
+                Assert.Equal(viaRun.GetProperty("accuracy").GetDouble(), viaFile.GetProperty("accuracy").GetDouble());
+            }
 
             (code, output) = Run("train", "--model", "resnet20", "--budget", "lots", "--runs", runs);
             Assert.Equal(2, code);

@@ -27,6 +27,19 @@ public static class PyTorchWeights
         }
     }
 
+    /// <summary>
+    /// Write the model's state_dict as safetensors (PyTorch key names, BN running statistics included), which
+    /// <c>model.load_state_dict(safetensors.torch.load_file(path))</c> reads; <paramref name="metadata"/> goes in the header.
+    /// </summary>
+    public static void SaveSafeTensors(this ResNetModel model, string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+        SafeTensors.Write(path, StateDict(model), metadata);
+
+    /// <summary>DataParallel saves every key as "module.…"; a file whose keys all carry it loads without it.</summary>
+    static Dictionary<string, Tensor> StripModulePrefix(Dictionary<string, Tensor> dict) =>
+        dict.Count > 0 && dict.Keys.All(k => k.StartsWith("module.", StringComparison.Ordinal))
+            ? dict.ToDictionary(kv => kv.Key["module.".Length..], kv => kv.Value)
+            : dict;
+
     /// <summary>Write the model's state_dict so that PyTorch's <c>model.load_state_dict(torch.load(path))</c> reads it.</summary>
     public static void SavePyTorch(this ResNetModel model, string path) => TorchFile.SaveStateDict(StateDict(model), path);
 
@@ -36,6 +49,7 @@ public static class PyTorchWeights
     /// </summary>
     public static Dictionary<string, Tensor> ReadStateDict(string path)
     {
+        if (SafeTensors.Looks(path)) return StripModulePrefix(SafeTensors.Read(path));
         var root = TorchFile.Load(path);
         var dict = root as OrderedDictionary<object, object?>
                    ?? throw new InvalidDataException($"{Path.GetFileName(path)} holds a {Describe(root)}, not a state_dict");
