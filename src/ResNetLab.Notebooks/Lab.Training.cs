@@ -21,6 +21,7 @@ public sealed partial class Lab
     /// <summary>Train (or reuse / resume) one run. Finished runs with the same config are loaded, not retrained.</summary>
     public RunResult Train(RunConfig config)
     {
+        if (Precision != Models.Precision.Fp32) config = config with { Precision = Precision };
         var context = KernelInvocationContext.Current;
         var live = context is null ? null : new LiveRun(context, Experiment.Resolve(config).RunName, Subtitle);
         var result = Experiment.RunOrLoad(config, Options, live);

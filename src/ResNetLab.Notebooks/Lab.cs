@@ -23,23 +23,28 @@ public sealed partial class Lab
     public string DataDir { get; }
     public string DataLabel { get; }
     public string RunsDir { get; }
+
+    /// <summary>fp32 (default) or bf16 mixed precision for every run this notebook trains (a different run from fp32).</summary>
+    public Models.Precision Precision { get; }
     public RuntimeInfo Runtime { get; }
 
     /// <summary>The line under every chart title: budget · data · device.</summary>
-    public string Subtitle => $"budget {Budget.Name} · {DataLabel} · {Runtime.Device}";
+    public string Subtitle => $"budget {Budget.Name} · {DataLabel} · {Runtime.Device}" + (Precision == Models.Precision.Fp32 ? "" : $" · {Precision.ToString().ToLowerInvariant()}");
 
-    Lab(Budget budget, string dataDir, string dataLabel, string runsDir, RuntimeInfo runtime)
+    Lab(Budget budget, string dataDir, string dataLabel, string runsDir, RuntimeInfo runtime, Models.Precision precision)
     {
-        Budget = budget; DataDir = dataDir; DataLabel = dataLabel; RunsDir = runsDir; Runtime = runtime;
+        Budget = budget; DataDir = dataDir; DataLabel = dataLabel; RunsDir = runsDir; Runtime = runtime; Precision = precision;
     }
 
     /// <summary>Set up a notebook. <paramref name="budget"/> (smoke, quick, full) overrides RESNET_BUDGET.</summary>
-    public static Lab Setup(string? budget = null, string? data = null, string? runs = null, int? threads = null)
+    /// <param name="precision">fp32 (default), bf16 or auto (bf16 where the CPU has native BF16); else RESNET_PRECISION.</param>
+    public static Lab Setup(string? budget = null, string? data = null, string? runs = null, int? threads = null, string? precision = null)
     {
         var runtime = TorchRuntime.Initialize(DeviceChoice.Auto, threads);
         var chosen = Budget.Default(budget, runtime.CudaAvailable);
         var dataDir = DataLocation.ResolveCifar10(data);
-        var lab = new Lab(chosen, dataDir, DataSource.Describe(dataDir), runs is null ? RepoPaths.RunsDir : Path.GetFullPath(runs), runtime);
+        var lab = new Lab(chosen, dataDir, DataSource.Describe(dataDir), runs is null ? RepoPaths.RunsDir : Path.GetFullPath(runs), runtime,
+            Models.Precisions.Parse(precision ?? Environment.GetEnvironmentVariable("RESNET_PRECISION")));
         RegisterFormatters();
         Show(lab.Banner());
         return lab;
@@ -50,7 +55,7 @@ public sealed partial class Lab
     {
         ["budget"] = $"{Budget.Name} (smoke: CI-sized · quick: laptop CPU, minutes per model · full: the paper's 64k iterations)",
         ["data"] = $"{DataLabel} — {DataDir}",
-        ["device"] = $"{Runtime.Device} ({Runtime.Threads} threads){(Runtime.CudaAvailable ? "" : "; no CUDA visible")}",
+        ["device"] = $"{Runtime.Device} ({Runtime.Threads} threads){(Runtime.CudaAvailable ? "" : "; no CUDA visible")}; precision {Precision.ToString().ToLowerInvariant()}",
         ["versions"] = $"TorchSharp {Runtime.TorchSharpVersion}, libtorch {Runtime.LibTorchVersion}, .NET {Runtime.DotNetVersion}",
         ["runs"] = $"{RunsDir} (finished runs are reused, not retrained)",
     });

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json;
+using ResNetLab.Models;
 using ResNetLab.Runtime;
 using ResNetLab.Training;
 using Spectre.Console;
@@ -48,9 +49,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("Activation layout: nchw or nhwc (channels-last); default nhwc on CPU, nchw on CUDA — as training uses")]
         public string? Layout { get; init; }
 
-        [CommandOption("--pytorch-layout <LAYOUT>")]
-        [Description("Layout of the PyTorch side of --compare-pytorch: nchw (default, as the reference script is written) or nhwc")]
-        public string? PyTorchLayout { get; init; }
+        [CommandOption("--precision <PRECISION>")]
+        [Description("fp32 (default), bf16 (mixed precision: bfloat16 convolutions, float32 master weights) or auto (bf16 where the CPU has native BF16)")]
+        public string? Precision { get; init; }
 
         [CommandOption("--json")]
         [Description("Print the figures as JSON (train_img_per_s, eval_img_per_s, augment_img_per_s, peak_rss_mb, rss_growth_mb, …)")]
@@ -63,15 +64,16 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         TorchRuntime.Initialize(device, settings.Threads);
         if (settings.ComparePyTorch) return Compare(settings);
         var channelsLast = CliParse.Layout("--layout", settings.Layout);
+        var precision = CliParse.Flag("--precision", () => Precisions.Parse(settings.Precision));
         BenchResult result;
         if (settings.Json || !AnsiConsole.Profile.Capabilities.Interactive)
             result = Bench.Run(settings.Model, settings.Batch, settings.Iters, settings.Threads, device,
-                channelsLast: channelsLast);
+                channelsLast: channelsLast, precision: precision);
         else
         {
             BenchResult? r = null;
             AnsiConsole.Status().Start("bench", s => r = Bench.Run(settings.Model, settings.Batch, settings.Iters, settings.Threads, device,
-                progress: new Status(m => s.Status($"{settings.Model}: {m}")), channelsLast: channelsLast));
+                progress: new Status(m => s.Status($"{settings.Model}: {m}")), channelsLast: channelsLast, precision: precision));
             result = r!;
         }
         if (settings.Json)
@@ -80,7 +82,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             return 0;
         }
         var table = new Table().Border(TableBorder.Simple).HideHeaders().AddColumns("", "");
-        table.AddRow("model", $"{result.Model}, batch {result.Batch}, {result.Threads} threads, {result.Device}, {result.Layout}");
+        table.AddRow("model", $"{result.Model}, batch {result.Batch}, {result.Threads} threads, {result.Device}, {result.Layout}, {result.Precision}");
         table.AddRow("train step", $"{result.TrainImgPerS:N0} img/s (median of {result.Iterations}: {result.TrainStepMs:F1} ms)");
         table.AddRow("eval", $"{result.EvalImgPerS:N0} img/s");
         table.AddRow("augmentation", $"{result.AugmentImgPerS:N0} img/s (gather, normalise, pad/crop/flip)");
@@ -96,15 +98,13 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             throw new ArgumentException("--compare-pytorch exists for resnet20 (the model environment/bench/pytorch_resnet20.py builds)");
         var threads = settings.Threads ?? 2;
         var ours = CliParse.Layout("--layout", settings.Layout);
-        var theirs = CliParse.Layout("--pytorch-layout", settings.PyTorchLayout) ?? false;
         PyTorchComparison c;
-        if (settings.Json) c = Bench.ComparePyTorch(settings.Batch, settings.Iters, threads, settings.Rounds,
-                channelsLast: ours, pytorchChannelsLast: theirs);
+        if (settings.Json) c = Bench.ComparePyTorch(settings.Batch, settings.Iters, threads, settings.Rounds, channelsLast: ours);
         else
         {
             PyTorchComparison? r = null;
             AnsiConsole.Status().Start("compare", s => r = Bench.ComparePyTorch(settings.Batch, settings.Iters, threads, settings.Rounds,
-                progress: new Status(m => s.Status(m)), channelsLast: ours, pytorchChannelsLast: theirs));
+                progress: new Status(m => s.Status(m)), channelsLast: ours));
             c = r!;
         }
         if (settings.Json)
@@ -112,11 +112,14 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             Console.WriteLine(JsonSerializer.Serialize(c, RunJson.Options));
             return 0;
         }
-        var table = new Table().Border(TableBorder.Simple).AddColumns("resnet20 train step", "median img/s", "rounds");
-        table.AddRow($"TorchSharp (this engine, {c.Layout})", $"{c.TorchSharpImgPerS:N0}", string.Join(", ", c.TorchSharpRounds.Select(v => v.ToString("N0"))));
-        table.AddRow($"PyTorch {c.PyTorchVersion} ({c.PyTorchLayout})", $"{c.PyTorchImgPerS:N0}", string.Join(", ", c.PyTorchRounds.Select(v => v.ToString("N0"))));
+        var table = new Table().Border(TableBorder.Simple).AddColumns("resnet20 train step", "layout", "precision", "median img/s", "rounds");
+        foreach (var row in c.Rows)
+            table.AddRow(Markup.Escape(row.Engine), row.Layout, row.Precision, $"{row.ImgPerS:N0}", string.Join(", ", row.Rounds.Select(v => v.ToString("N0"))));
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"ratio TorchSharp / PyTorch: [bold]{c.Ratio:F2}[/] (batch {c.Batch}, {c.Threads} threads, {c.Rounds} alternating rounds of {c.Iterations} steps)");
+        var ratios = new Table().Border(TableBorder.Simple).AddColumns("ratio (TorchSharp / PyTorch)", "");
+        foreach (var (what, ratio) in c.Ratios) ratios.AddRow(Markup.Escape(what), $"{ratio:F2}");
+        AnsiConsole.Write(ratios);
+        AnsiConsole.MarkupLine($"batch {c.Batch}, {c.Threads} threads, {c.Rounds} rounds of {c.Iterations} steps, every configuration once per round; CPU: {Markup.Escape(CpuFeatures.Describe())}");
         return 0;
     }
 

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 using ResNetLab.Data;
+using ResNetLab.Models;
 using ResNetLab.Runtime;
 using ResNetLab.Training;
 using Spectre.Console;
@@ -47,6 +48,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("auto (paper: lr 0.01 until train error < 80% for ≥110 layers), on or off")]
         public string? Warmup { get; init; }
 
+        [CommandOption("--precision <PRECISION>")]
+        [Description("fp32 (default, the paper's arithmetic), bf16 (mixed precision: bfloat16 convolutions, float32 master weights; a different run) or auto (bf16 where the CPU has native BF16)")]
+        public string? Precision { get; init; }
+
         [CommandOption("--name <NAME>")]
         [Description("Run folder name (default: derived from the config)")]
         public string? Name { get; init; }
@@ -82,6 +87,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             Model = settings.Model, Shortcut = CliParse.Shortcut(settings.Shortcut), Budget = CliParse.Flag("--budget", () => Training.Budget.Default(settings.Budget, runtime.CudaAvailable)),
             Seed = settings.Seed, Dataset = CliParse.Flag("--dataset", () => CifarFormat.Parse(settings.Dataset)).Name, Split = CliParse.Flag("--split", () => CifarSplit.ParseSplit(settings.Split)),
             Warmup = CliParse.Warmup(settings.Warmup), Name = settings.Name,
+            Precision = CliParse.Flag("--precision", () => Precisions.Parse(settings.Precision)),
         };
         var options = new ExperimentOptions
         {

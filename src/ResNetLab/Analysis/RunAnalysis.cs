@@ -75,7 +75,8 @@ public static class RunAnalysis
             new StringDataFrameColumn("warm-up ended at", runs.Select(r => r.Record.Warmup is null ? "no warm-up" : r.Record.WarmupEndedAt is { } w ? $"iteration {w}" : "did not end")),
             new DoubleDataFrameColumn("minutes", runs.Select(r => Math.Round(r.Record.WallSeconds / 60, 1))),
             new StringDataFrameColumn("this call", runs.Select(r => r.Outcome.ToString().ToLowerInvariant())),
-            new StringDataFrameColumn("budget · data · device", runs.Select(r => $"{r.Record.Budget.Name} · {r.Record.DataSource} · {r.Record.Device}")));
+            new StringDataFrameColumn("budget · data · device", runs.Select(r => $"{r.Record.Budget.Name} · {r.Record.DataSource} · {r.Record.Device}" +
+                (r.Record.Config.Precision == Precision.Fp32 ? "" : $" · {r.Record.Config.Precision.ToString().ToLowerInvariant()}"))));
     }
 
     /// <summary>Mean ± std of the final test error over seeds, per model, beside Table 6's "6.61±0.16" for ResNet-110.</summary>

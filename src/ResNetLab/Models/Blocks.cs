@@ -5,7 +5,7 @@ using static TorchSharp.torch.nn;
 namespace ResNetLab.Models;
 
 /// <summary>The two conv shapes every block is built from (torchvision's conv3x3/conv1x1); BN follows, so no bias.</summary>
-static class Conv
+public static class Conv
 {
     public static Conv2d Conv3x3(long inChannels, long outChannels, long stride = 1) =>
         Conv2d(inChannels, outChannels, kernel_size: 3, stride: stride, padding: 1, bias: false);
@@ -16,6 +16,25 @@ static class Conv
     /// <summary>Projection shortcut (options B/C): 1×1 conv then BN, named 0/1 as both PyTorch references do.</summary>
     public static Sequential Projection(long inChannels, long outChannels, long stride) =>
         Sequential(("0", Conv1x1(inChannels, outChannels, stride)), ("1", BatchNorm2d(outChannels)));
+
+    /// <summary>
+    /// The conv in the input's precision, as autocast does: a bfloat16 input meets a bfloat16 copy of the float32
+    /// master weight (the cast is differentiable, so the gradient reaches the float32 weight); float32 runs as is.
+    /// </summary>
+    public static Tensor Run(Conv2d conv, Tensor x)
+    {
+        if (x.dtype == conv.weight!.dtype) return conv.call(x);
+        using var w = conv.weight.to(x.dtype);
+        return functional.conv2d(x, w, null, conv.stride, conv.padding, conv.dilation, conv.groups);
+    }
+
+    /// <summary>A projection shortcut (1×1 conv, BN) in the input's precision; BN keeps float32 statistics.</summary>
+    public static Tensor RunProjection(Sequential projection, Tensor x)
+    {
+        var layers = projection.children().ToList();
+        using var c = Run((Conv2d)layers[0], x);
+        return ((BatchNorm2d)layers[1]).call(c);
+    }
 }
 
 /// <summary>
@@ -102,7 +121,7 @@ public abstract class ResidualBlock : Module<Tensor, Tensor>
             case ZeroPadShortcut pad:
                 return pad.AddInto(residual, x);
             default:
-                using (var s = Shortcut.call(x)) return residual.add_(s);
+                using (var s = Shortcut is Sequential projection ? Conv.RunProjection(projection, x) : Shortcut.call(x)) return residual.add_(s);
         }
     }
 
@@ -139,9 +158,9 @@ public sealed class BasicBlock : ResidualBlock
 
     public override Tensor forward(Tensor x)
     {
-        using var c1 = conv1.call(x);
+        using var c1 = Conv.Run(conv1, x);
         using var h = bn1.call(c1).relu_();
-        using var c2 = conv2.call(h);
+        using var c2 = Conv.Run(conv2, h);
         var y = bn2.call(c2);
         return AddShortcutInto(y, x, residual).relu_();
     }
@@ -183,11 +202,11 @@ public sealed class BottleneckBlock : ResidualBlock
 
     public override Tensor forward(Tensor x)
     {
-        using var c1 = conv1.call(x);
+        using var c1 = Conv.Run(conv1, x);
         using var h1 = bn1.call(c1).relu_();
-        using var c2 = conv2.call(h1);
+        using var c2 = Conv.Run(conv2, h1);
         using var h2 = bn2.call(c2).relu_();
-        using var c3 = conv3.call(h2);
+        using var c3 = Conv.Run(conv3, h2);
         var y = bn3.call(c3);
         return AddShortcutInto(y, x, residual).relu_();
     }

@@ -13,6 +13,32 @@ public enum ShortcutOption
     C,
 }
 
+/// <summary>Arithmetic of training and evaluation: float32 throughout, or bfloat16 mixed precision (see <see cref="ResNetModel.Precision"/>).</summary>
+public enum Precision
+{
+    /// <summary>float32 everywhere (the paper's, and the default).</summary>
+    Fp32,
+
+    /// <summary>bfloat16 activations, convolutions and classifier; float32 master weights, BN statistics, loss and optimizer.</summary>
+    Bf16,
+}
+
+/// <summary>Precision choices as users name them: fp32, bf16, or auto (bf16 only where the CPU has native BF16).</summary>
+public static class Precisions
+{
+    /// <summary>Parse fp32 | bf16 | auto (null or empty: fp32, the default proven equivalent to the paper's arithmetic).</summary>
+    public static Precision Parse(string? text, bool nativeBf16) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "fp32" or "float32" => Precision.Fp32,
+        "bf16" or "bfloat16" => Precision.Bf16,
+        "auto" => nativeBf16 ? Precision.Bf16 : Precision.Fp32,
+        _ => throw new ArgumentException($"precision '{text}' is not one of: fp32, bf16, auto (bf16 where the CPU has native BF16)"),
+    };
+
+    /// <summary>As <see cref="Parse(string?, bool)"/>, with this machine's CPU deciding auto.</summary>
+    public static Precision Parse(string? text) => Parse(text, Runtime.CpuFeatures.HasNativeBf16);
+}
+
 /// <summary>The two block shapes of the paper (Fig. 5): two 3×3 layers, or 1×1 reduce, 3×3, 1×1 expand.</summary>
 public enum BlockKind { Basic, Bottleneck }
 

@@ -104,6 +104,14 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
     /// </summary>
     public bool? ChannelsLast { get; set; }
 
+    /// <summary>
+    /// The arithmetic of the forward and backward passes. <see cref="Precision.Bf16"/> is mixed precision as autocast does
+    /// it: activations, convolutions and the classifier in bfloat16 (float32 master weights, cast per pass; BN statistics
+    /// and parameters, the loss and the optimizer in float32); logits come back as float32. Set from the run config,
+    /// since it changes the numbers; not part of the weights.
+    /// </summary>
+    public Precision Precision { get; set; } = Precision.Fp32;
+
     /// <summary>The layout the forward pass uses for an input on <paramref name="device"/>.</summary>
     public bool UsesChannelsLast(DeviceType device) => ChannelsLast ?? device == DeviceType.CPU;
 
@@ -133,8 +141,8 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var input = ToLayout(x);
-        using var c = conv1.call(input);
+        using var input = ToLayout(Precision == Precision.Bf16 && x.dtype == ScalarType.Float32 ? x.to(ScalarType.BFloat16) : x.alias());
+        using var c = Conv.Run(conv1, input);
         var h = bn1.call(c).relu_();
         if (maxpool is not null)
         {
@@ -149,7 +157,11 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
         using (h)
         {
             using var pooled = h.mean([2, 3]);
-            return classifier.call(pooled);
+            if (pooled.dtype == classifier.weight!.dtype) return classifier.call(pooled);
+            using var w = classifier.weight.to(pooled.dtype);
+            using var b = classifier.bias!.to(pooled.dtype);
+            using var logits = functional.linear(pooled, w, b);
+            return logits.to(ScalarType.Float32);   // the loss in float32, as autocast computes it
         }
     }
 

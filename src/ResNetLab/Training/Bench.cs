@@ -22,22 +22,18 @@ public sealed record BenchResult(
     double PeakRssMb,
     double RssGrowthMb,
     string Layout,
+    string Precision,
     string Runtime);
 
+/// <summary>One configuration of the side-by-side comparison: median img/s over the rounds, and each round's.</summary>
+public sealed record CompareRow(string Engine, string Layout, string Precision, double ImgPerS, double[] Rounds)
+{
+    public string Label => $"{Engine} {Layout} {Precision}";
+}
+
 /// <summary>Side-by-side ResNet-20 training throughput (img/s) of this engine and PyTorch on the same machine.</summary>
-public sealed record PyTorchComparison(
-    int Rounds,
-    int Iterations,
-    int Batch,
-    int Threads,
-    double TorchSharpImgPerS,
-    double PyTorchImgPerS,
-    double Ratio,
-    string Layout,
-    string PyTorchLayout,
-    string PyTorchVersion,
-    double[] TorchSharpRounds,
-    double[] PyTorchRounds);
+public sealed record PyTorchComparison(int Rounds, int Iterations, int Batch, int Threads, string PyTorchVersion,
+                                       IReadOnlyList<CompareRow> Rows, IReadOnlyDictionary<string, double> Ratios);
 
 /// <summary>
 /// Isolates the hot loops (nanoGPT's bench.py): the training step the trainer runs (<see cref="Trainer.Step"/>) on a
@@ -48,13 +44,14 @@ public static class Bench
 {
     public static BenchResult Run(string model, int batch = 128, int iterations = 20, int? threads = null,
                                   DeviceChoice device = DeviceChoice.Auto, int warmup = 3, IProgress<string>? progress = null,
-                                  bool? channelsLast = null)
+                                  bool? channelsLast = null, Precision precision = Precision.Fp32)
     {
         if (iterations < 1 || batch < 1) throw new ArgumentException("iterations and batch size must be positive");
         var runtime = TorchRuntime.Initialize(device, threads, seed: 0);
         var dev = TorchRuntime.Device;
         using var net = ModelZoo.Create(model);
         net.ChannelsLast = channelsLast;
+        net.Precision = precision;
         net.to(dev);
         net.train();
         using var optimizer = new MomentumSgd(net.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 1e-4);
@@ -74,7 +71,7 @@ public static class Bench
 
         return new BenchResult(net.Name, batch, iterations, get_num_threads(), dev.ToString(), stepMs, batch / stepMs * 1000,
             evalImgPerS, augImgPerS, rssEnd.Peak / 1024.0, (rssEnd.Current - rssStart) / 1024.0,
-            net.LayoutName(dev.type), runtime.ToString());
+            net.LayoutName(dev.type), precision.ToString().ToLowerInvariant(), runtime.ToString());
     }
 
     /// <summary>Milliseconds of each of <paramref name="iterations"/> training steps on a fixed batch.</summary>
@@ -92,13 +89,16 @@ public static class Bench
     }
 
     /// <summary>
-    /// ResNet-20 training throughput of this engine and of PyTorch (environment/bench/pytorch_resnet20.py: same model,
-    /// batch, optimizer and threads) measured side by side: <paramref name="rounds"/> alternating rounds of
-    /// <paramref name="iterations"/> timed steps each, so both see the same machine load. Medians of the round medians.
+    /// ResNet-20 training throughput of this engine (float32 and bfloat16, in its layout) and of PyTorch
+    /// (environment/bench/pytorch_resnet20.py: same model, batch, optimizer and threads) as the reference script is
+    /// written (NCHW float32), channels-last, and channels-last with bfloat16 autocast — its fastest on a CPU. Measured
+    /// side by side: <paramref name="rounds"/> rounds, each timing every configuration once for
+    /// <paramref name="iterations"/> steps, so all see the same machine load. Medians of the round medians; the
+    /// ratios divide each of ours by each of PyTorch's.
     /// </summary>
     public static PyTorchComparison ComparePyTorch(int batch = 128, int iterations = 20, int threads = 2, int rounds = 3,
                                                    string python = "/usr/bin/python3", IProgress<string>? progress = null,
-                                                   bool? channelsLast = null, bool pytorchChannelsLast = false)
+                                                   bool? channelsLast = null)
     {
         var script = Path.Combine(RepoPaths.Root, "environment", "bench", "pytorch_resnet20.py");
         if (!File.Exists(python)) throw new FileNotFoundException($"{python} not found: the PyTorch comparison needs Debian's python3-torch (apt-get install -y python3-torch)", python);
@@ -109,32 +109,52 @@ public static class Bench
         using var optimizer = new MomentumSgd(net.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 1e-4);
         using var x = randn(batch, 3, 32, 32);
         using var y = randint(0, 10, [batch]);
-        for (var i = 0; i < 3; i++) Trainer.Step(net, optimizer, x, y, 0.01);
-        var ours = new double[rounds];
-        var theirs = new double[rounds];
+        Precision[] ours = [Precision.Fp32, Precision.Bf16];
+        (bool ChannelsLast, bool Bf16)[] theirs = [(false, false), (true, false), (true, true)];
+        var times = new double[ours.Length + theirs.Length][];
+        for (var i = 0; i < times.Length; i++) times[i] = new double[rounds];
         var version = "?";
         for (var r = 0; r < rounds; r++)
         {
-            progress?.Report($"round {r + 1}/{rounds}: TorchSharp");
-            ours[r] = batch / Median(TimeSteps(net, optimizer, x, y, iterations)) * 1000;
-            progress?.Report($"round {r + 1}/{rounds}: PyTorch");
-            var info = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { script, "--threads", threads.ToString(), "--batch", batch.ToString(), "--iters", iterations.ToString(), "--json" }) info.ArgumentList.Add(a);
-            if (pytorchChannelsLast) info.ArgumentList.Add("--channels-last");
-            using var p = Process.Start(info)!;
-            var output = p.StandardOutput.ReadToEnd();
-            var error = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            if (p.ExitCode != 0 && error.Contains("No module named 'torch'"))
-                throw new InvalidOperationException($"{python} has no torch module: the PyTorch comparison needs Debian's python3-torch (apt-get install -y python3-torch)");
-            if (p.ExitCode != 0) throw new InvalidOperationException($"{script} failed (exit {p.ExitCode}): {error.Trim()}");
-            using var json = JsonDocument.Parse(output);
-            theirs[r] = json.RootElement.GetProperty("train_img_per_s").GetDouble();
-            version = json.RootElement.GetProperty("torch").GetString() ?? "?";
+            for (var o = 0; o < ours.Length; o++)
+            {
+                progress?.Report($"round {r + 1}/{rounds}: TorchSharp {ours[o].ToString().ToLowerInvariant()}");
+                net.Precision = ours[o];
+                for (var i = 0; i < 3; i++) Trainer.Step(net, optimizer, x, y, 0.01);   // warm-up: kernels for this precision
+                times[o][r] = batch / Median(TimeSteps(net, optimizer, x, y, iterations)) * 1000;
+            }
+            for (var t = 0; t < theirs.Length; t++)
+            {
+                progress?.Report($"round {r + 1}/{rounds}: PyTorch {LayoutName(theirs[t].ChannelsLast)} {(theirs[t].Bf16 ? "bf16" : "fp32")}");
+                (times[ours.Length + t][r], version) = RunPyTorch(python, script, threads, batch, iterations, theirs[t].ChannelsLast, theirs[t].Bf16);
+            }
         }
-        var (a1, b1) = (Median(ours), Median(theirs));
-        return new PyTorchComparison(rounds, iterations, batch, threads, a1, b1, a1 / b1,
-            net.LayoutName(DeviceType.CPU), LayoutName(pytorchChannelsLast), version, ours, theirs);
+        var rows = ours.Select((p, o) => new CompareRow("TorchSharp", net.LayoutName(DeviceType.CPU), p.ToString().ToLowerInvariant(), Median(times[o]), times[o]))
+            .Concat(theirs.Select((c, t) => new CompareRow($"PyTorch {version}", LayoutName(c.ChannelsLast), c.Bf16 ? "bf16" : "fp32",
+                                                          Median(times[ours.Length + t]), times[ours.Length + t])))
+            .ToList();
+        var ratios = new Dictionary<string, double>();
+        foreach (var a in rows.Take(ours.Length))
+            foreach (var b in rows.Skip(ours.Length))
+                ratios[$"{a.Label} / {b.Label}"] = a.ImgPerS / b.ImgPerS;
+        return new PyTorchComparison(rounds, iterations, batch, threads, version, rows, ratios);
+    }
+
+    static (double ImgPerS, string Version) RunPyTorch(string python, string script, int threads, int batch, int iterations, bool channelsLast, bool bf16)
+    {
+        var info = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { script, "--threads", threads.ToString(), "--batch", batch.ToString(), "--iters", iterations.ToString(), "--json" }) info.ArgumentList.Add(a);
+        if (channelsLast) info.ArgumentList.Add("--channels-last");
+        if (bf16) info.ArgumentList.Add("--bf16");
+        using var p = Process.Start(info)!;
+        var output = p.StandardOutput.ReadToEnd();
+        var error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0 && error.Contains("No module named 'torch'"))
+            throw new InvalidOperationException($"{python} has no torch module: the PyTorch comparison needs Debian's python3-torch (apt-get install -y python3-torch)");
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{script} failed (exit {p.ExitCode}): {error.Trim()}");
+        using var json = JsonDocument.Parse(output);
+        return (json.RootElement.GetProperty("train_img_per_s").GetDouble(), json.RootElement.GetProperty("torch").GetString() ?? "?");
     }
 
     static string LayoutName(bool channelsLast) => channelsLast ? "nhwc" : "nchw";

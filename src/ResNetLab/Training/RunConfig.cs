@@ -33,6 +33,13 @@ public sealed record RunConfig
     /// <summary>§4.2 pad/crop/flip; off only for ablations.</summary>
     public bool Augment { get; init; } = true;
 
+    /// <summary>
+    /// float32 (the paper's, the default) or bfloat16 mixed precision (<see cref="ResNetModel.Precision"/>). It changes the
+    /// numbers, so it is part of the run's identity — and of its name and hash only when not float32, so every run made
+    /// before this field existed keeps its name and hash.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
     /// <summary>Null: the paper's rule (warm up at ≥ 110 layers); true/false force it.</summary>
     public bool? Warmup { get; init; }
 
@@ -60,6 +67,7 @@ public sealed record RunConfig
         Normalization != NormalizationKind.Paper ? Normalization.ToString().ToLowerInvariant() : null,
         Augment ? null : "noaug",
         Warmup switch { true => "warmup", false => "nowarmup", _ => null },
+        Precision == Precision.Fp32 ? null : Precision.ToString().ToLowerInvariant(),
         Recipe is null ? null : "custom" + Hash[..6],
         $"s{Seed}",
     }.Where(p => p is not null));
@@ -76,6 +84,7 @@ public sealed record RunConfig
                 normalization = Normalization.ToString(), augment = Augment, warmup = Warmup, budget = new { Budget.Name, Budget.Iterations, Budget.EvalEvery, Budget.TrainImages, Budget.EvalImages }, recipe = ResolvedRecipe,
             };
             var json = JsonSerializer.Serialize(identity, RunJson.Options);
+            if (Precision != Precision.Fp32) json += $"|precision={Precision.ToString().ToLowerInvariant()}";   // fp32 hashes stay as they were
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
         }
     }

@@ -77,7 +77,8 @@ public sealed record RunRecord
     /// <summary>E.g. "resnet20 (A) · quick · CIFAR-10 mirror · seed 0 · cpu" — for chart legends and titles.</summary>
     [JsonIgnore]
     public string Caption =>
-        $"{Config.Model}{(Config.Shortcut is { } s ? $" ({s})" : "")} · {Budget.Name} · {Dataset} {DataSource} · {Split} · seed {Seed} · {Device}";
+        $"{Config.Model}{(Config.Shortcut is { } s ? $" ({s})" : "")} · {Budget.Name} · {Dataset} {DataSource} · {Split} · seed {Seed} · {Device}" +
+        (Config.Precision == Models.Precision.Fp32 ? "" : $" · {Config.Precision.ToString().ToLowerInvariant()}");
 }
 
 /// <summary>The JSON conventions of run records: snake_case names, enums as lower-case strings, indented.</summary>

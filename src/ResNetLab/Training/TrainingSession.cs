@@ -35,6 +35,8 @@ public sealed class TrainingSession : IDisposable
         TorchRuntime.Seed(config.Seed);   // the initial weights are a function of the seed
         model = (options.ModelFactory ?? Experiment.CreateModel)(config);
         model.to(device);
+        if (model is ResNetModel resnet) resnet.Precision = config.Precision;
+        else if (config.Precision != Precision.Fp32) throw new ArgumentException($"precision {config.Precision} needs a ResNetModel, not {model.GetType().Name}");
         Warmup = Experiment.WarmupFor(config.Warmup, config.Spec.Depth);
         optimizer = new MomentumSgd(model.named_parameters().Select(p => (p.name, p.parameter)), recipe.Momentum, recipe.WeightDecay);
 

@@ -20,4 +20,27 @@ public class RunIdentityTests
         var config = Experiment.Resolve(new RunConfig { Model = model, Shortcut = shortcut, Budget = Budget.Parse(budget), Seed = seed });
         Assert.Equal((name, hash), (config.RunName, config.Hash));
     }
+
+    [Fact]
+    public void Bf16_is_a_different_run_named_as_such_and_fp32_keeps_its_identity()
+    {
+        var fp32 = Experiment.Resolve(new RunConfig { Model = "resnet20", Budget = Budget.Quick });
+        var bf16 = fp32 with { Precision = Precision.Bf16 };
+        Assert.Equal("resnet20-A-cifar10-quick-bf16-s0", bf16.RunName);
+        Assert.NotEqual(fp32.Hash, bf16.Hash);
+        Assert.Equal("9bf5e9a8d65df50e", (fp32 with { Precision = Precision.Fp32 }).Hash);
+    }
+
+    [Theory]
+    [InlineData(null, true, Precision.Fp32)]
+    [InlineData("fp32", true, Precision.Fp32)]
+    [InlineData("bf16", false, Precision.Bf16)]
+    [InlineData("auto", true, Precision.Bf16)]
+    [InlineData("auto", false, Precision.Fp32)]
+    public void Precision_choices_parse_and_auto_follows_the_cpu(string? text, bool nativeBf16, Precision expected) =>
+        Assert.Equal(expected, Precisions.Parse(text, nativeBf16));
+
+    [Fact]
+    public void An_unknown_precision_names_the_choices() =>
+        Assert.Contains("fp32, bf16, auto", Assert.Throws<ArgumentException>(() => Precisions.Parse("fp8", true)).Message);
 }
