@@ -20,9 +20,13 @@ public sealed partial class Lab
 {
     /// <summary>The schedule every run of this notebook gets (smoke, quick or full).</summary>
     public Budget Budget { get; }
+    /// <summary>The CIFAR-10 folder this notebook reads (argument, RESNET_DATA, else data/).</summary>
     public string DataDir { get; }
+    /// <summary>The honest label of that data (official, mirror or custom), shown under every chart.</summary>
     public string DataLabel { get; }
+    /// <summary>Where runs are kept and reused (runs/ in the checkout unless given).</summary>
     public string RunsDir { get; }
+    /// <summary>TorchSharp, libtorch and .NET versions, device and threads of the kernel.</summary>
     public RuntimeInfo Runtime { get; }
 
     /// <summary>The line under every chart title: budget · data · device.</summary>
@@ -55,6 +59,7 @@ public sealed partial class Lab
         ["runs"] = $"{RunsDir} (finished runs are reused, not retrained)",
     });
 
+    /// <summary>A two-column HTML table (name, value), e.g. the setup banner.</summary>
     public static HtmlString KeyValueTable(IReadOnlyDictionary<string, string> rows)
     {
         var sb = new StringBuilder("<table>");
@@ -85,6 +90,7 @@ public sealed partial class Lab
             writer.Write($"<p><b>{WebUtility.HtmlEncode(plan.Title)}</b></p>" + ToHtml(Experiments.Table(plan))), HtmlFormatter.MimeType);
     }
 
+    /// <summary>A DataFrame as a compact HTML table (numbers rounded, all rows) — what the notebooks' tables look like.</summary>
     public static string ToHtml(DataFrame df)
     {
         var sb = new StringBuilder("<table><thead><tr>");

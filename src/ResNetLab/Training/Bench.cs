@@ -40,12 +40,21 @@ public sealed record PyTorchComparison(
     double[] PyTorchRounds);
 
 /// <summary>
-/// Isolates the hot loops (nanoGPT's bench.py): the training step the trainer runs (<see cref="Trainer.Step"/>) on a
+/// Isolates the hot loops (nanoGPT's bench.py): the training step the trainer runs (<see cref="Trainer.Step(nn.Module{Tensor, Tensor}, MomentumSgd, Tensor, Tensor, double)"/>) on a
 /// fixed random batch — as environment/bench/pytorch_resnet20.py does for PyTorch — evaluation, and the data path
 /// (gather, normalise, pad/crop/flip) on synthetic uint8 images.
 /// </summary>
 public static class Bench
 {
+    /// <summary>Median timings for <paramref name="model"/>: training steps, evaluation and the data path, after <paramref name="warmup"/> untimed rounds.</summary>
+    /// <param name="model">Registry name, e.g. resnet20.</param>
+    /// <param name="batch">Images per step (128, §4.2).</param>
+    /// <param name="iterations">Timed steps per measurement.</param>
+    /// <param name="threads">Torch threads; null keeps libtorch's default.</param>
+    /// <param name="device">CPU, CUDA or auto.</param>
+    /// <param name="warmup">Untimed steps first (allocation, kernel choice).</param>
+    /// <param name="progress">One line per phase, for the CLI.</param>
+    /// <param name="channelsLast">Force the activation layout (nhwc or nchw); null lets the model choose for the device.</param>
     public static BenchResult Run(string model, int batch = 128, int iterations = 20, int? threads = null,
                                   DeviceChoice device = DeviceChoice.Auto, int warmup = 3, IProgress<string>? progress = null,
                                   bool? channelsLast = null)
