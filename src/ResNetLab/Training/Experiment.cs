@@ -25,7 +25,7 @@ public sealed record ExperimentOptions
 
     /// <summary>Stop after this many iterations without a final checkpoint — what a kill leaves behind (tests, demos).</summary>
     public int? StopAfter { get; init; }
-    /// <summary>Images per evaluation batch (memory only; the result does not depend on it).</summary>
+    /// <summary>Images per evaluation batch: a memory knob, not part of the run's identity.</summary>
     public int EvalBatchSize { get; init; } = 500;
 
     /// <summary>Builds the network for a config (tests inject odd ones); default: <see cref="Experiment.CreateModel"/>.</summary>

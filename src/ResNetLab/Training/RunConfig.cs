@@ -30,7 +30,7 @@ public sealed record RunConfig
     public DataSplit Split { get; init; } = DataSplit.Full;
     /// <summary>Seeds the initial weights, the batch order, augmentation and the validation split.</summary>
     public long Seed { get; init; }
-    /// <summary>Input normalisation: the paper's per-pixel mean (§3.4) unless an ablation asks for another.</summary>
+    /// <summary>Input normalisation: the paper's per-pixel mean subtraction (§4.2) unless an ablation asks for another.</summary>
     public NormalizationKind Normalization { get; init; } = NormalizationKind.Paper;
 
     /// <summary>§4.2 pad/crop/flip; off only for ablations.</summary>
