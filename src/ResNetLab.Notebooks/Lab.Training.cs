@@ -36,22 +36,31 @@ public sealed partial class Lab
         return result;
     }
 
+    /// <summary>Training and test error curves (percent) of the runs, for Fig. 6-style charts.</summary>
     public IReadOnlyList<ErrorCurve> Curves(IEnumerable<RunResult> runs) => RunAnalysis.Curves(runs.ToList());
+    /// <summary>Each run's final errors (percent), size and schedule, for the findings.</summary>
     public IReadOnlyList<FinalResult> Finals(IEnumerable<RunResult> runs) => RunAnalysis.Finals(runs.ToList());
+    /// <summary>Final errors beside Table 6, with how each run was trained (budget, schedule, data, device, time).</summary>
     public DataFrame Results(IEnumerable<RunResult> runs) => RunAnalysis.Results(runs.ToList());
+    /// <summary>Mean ± std of the final test error over seeds per model, beside Table 6's "6.61±0.16" for ResNet-110.</summary>
     public DataFrame SeedSummary(IEnumerable<RunResult> runs) => RunAnalysis.SeedSummary(runs.ToList());
+    /// <summary>Table 6's test error (percent) by model name.</summary>
     public static IReadOnlyDictionary<string, double> PaperTestErrors => RunAnalysis.PaperTestErrors;
 
+    /// <summary>Learning rate and training error over the first iterations, with the warm-up switch marked (§4.2, ResNet-110).</summary>
     public GenericChart WarmupChart(RunResult run)
     {
         var (iterations, lr, err) = RunAnalysis.Schedule(run);
         return Figures.Warmup(iterations, lr, err, run.Record.WarmupEndedAt, $"{run.Record.Name} · {Subtitle}");
     }
 
+    /// <summary>The first iteration at the scheduled rate after the warm-up; null without warm-up or if it never ended.</summary>
     public int? WarmupSwitch(RunResult run) => run.Record.WarmupEndedAt;
 
+    /// <summary>Memory of one training step of <paramref name="model"/> at <paramref name="batch"/>: weights, gradients, momentum and activations.</summary>
     public DataFrame MemoryEstimate(string model, int batch) => RunAnalysis.MemoryEstimate(model, batch);
 
+    /// <summary>Fig. 7: the std of every 3×3 layer's response of each run, measured on the first <paramref name="images"/> test images.</summary>
     public IReadOnlyList<ResponseSeries> LayerResponses(IEnumerable<RunResult> runs, int images) =>
         LayerResponseAnalysis.Measure(runs.ToList(), images, DataDir);
 

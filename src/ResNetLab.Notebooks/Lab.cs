@@ -20,12 +20,17 @@ public sealed partial class Lab
 {
     /// <summary>The schedule every run of this notebook gets (smoke, quick or full).</summary>
     public Budget Budget { get; }
+    /// <summary>The CIFAR-10 folder this notebook reads (argument, RESNET_DATA, else data/).</summary>
     public string DataDir { get; }
+    /// <summary>The honest label of that data (official, mirror or custom), shown under every chart.</summary>
     public string DataLabel { get; }
+    /// <summary>Where runs are kept and reused (runs/ in the checkout unless given).</summary>
     public string RunsDir { get; }
 
     /// <summary>fp32 (default) or bf16 mixed precision for every run this notebook trains (a different run from fp32).</summary>
     public Models.Precision Precision { get; }
+
+    /// <summary>TorchSharp, libtorch and .NET versions, device and threads of the kernel.</summary>
     public RuntimeInfo Runtime { get; }
 
     /// <summary>The line under every chart title: budget · data · device.</summary>
@@ -37,6 +42,10 @@ public sealed partial class Lab
     }
 
     /// <summary>Set up a notebook. <paramref name="budget"/> (smoke, quick, full) overrides RESNET_BUDGET.</summary>
+    /// <param name="budget">smoke, quick or full; default RESNET_BUDGET, else full with CUDA and quick on a CPU.</param>
+    /// <param name="data">CIFAR-10 folder or its parent; default RESNET_DATA, else data/.</param>
+    /// <param name="runs">Runs folder; default RESNET_RUNS, else runs/ in the checkout.</param>
+    /// <param name="threads">CPU threads for libtorch; default all cores.</param>
     /// <param name="precision">fp32 (default), bf16 or auto (bf16 where the CPU has native BF16); else RESNET_PRECISION.</param>
     public static Lab Setup(string? budget = null, string? data = null, string? runs = null, int? threads = null, string? precision = null)
     {
@@ -60,6 +69,7 @@ public sealed partial class Lab
         ["runs"] = $"{RunsDir} (finished runs are reused, not retrained)",
     });
 
+    /// <summary>A two-column HTML table (name, value), e.g. the setup banner.</summary>
     public static HtmlString KeyValueTable(IReadOnlyDictionary<string, string> rows)
     {
         var sb = new StringBuilder("<table>");
@@ -90,6 +100,7 @@ public sealed partial class Lab
             writer.Write($"<p><b>{WebUtility.HtmlEncode(plan.Title)}</b></p>" + ToHtml(Experiments.Table(plan))), HtmlFormatter.MimeType);
     }
 
+    /// <summary>A DataFrame as a compact HTML table (numbers rounded, all rows) — what the notebooks' tables look like.</summary>
     public static string ToHtml(DataFrame df)
     {
         var sb = new StringBuilder("<table><thead><tr>");

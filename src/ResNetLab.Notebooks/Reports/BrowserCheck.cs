@@ -7,8 +7,10 @@ public sealed record BrowserResult(
     string Page, int ExpectedCharts, int DrawnCharts, IReadOnlyList<int> TracesPerChart,
     IReadOnlyList<string> JsErrors, IReadOnlyList<string> FailedRequests, string? Screenshot)
 {
+    /// <summary>Every expected chart drawn with data, no script error, no outside request.</summary>
     public bool Ok => DrawnCharts == ExpectedCharts && TracesPerChart.All(t => t > 0) && JsErrors.Count == 0 && FailedRequests.Count == 0;
 
+    /// <summary>One line for the log: what was drawn, and what failed.</summary>
     public string Describe() => Ok
         ? $"{Path.GetFileName(Page)}: {DrawnCharts}/{ExpectedCharts} charts drawn, no JS errors, no requests"
         : $"{Path.GetFileName(Page)}: {DrawnCharts}/{ExpectedCharts} charts drawn"
@@ -28,6 +30,10 @@ public static class BrowserCheck
         new[] { Environment.GetEnvironmentVariable("RESNET_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" }
             .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p));
 
+    /// <summary>Open each page in headless Chromium with the network off and report what it drew.</summary>
+    /// <param name="pages">Report pages with the number of charts each must draw.</param>
+    /// <param name="screenshots">Save a PNG beside each page.</param>
+    /// <param name="chartTimeout">How long to wait for the charts to draw; null: 30 s.</param>
     public static async Task<IReadOnlyList<BrowserResult>> CheckAsync(
         IEnumerable<(string HtmlPath, int ExpectedCharts)> pages, bool screenshots = true, TimeSpan? chartTimeout = null)
     {

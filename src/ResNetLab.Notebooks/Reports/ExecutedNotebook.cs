@@ -6,6 +6,7 @@ namespace ResNetLab.Notebooks.Reports;
 /// <summary>A failing cell in an executed notebook: which notebook, which cell (1-based), what it said.</summary>
 public sealed record CellError(string Notebook, int Cell, string FirstLine, string Error)
 {
+    /// <inheritdoc/>
     public override string ToString() => $"{Notebook}, cell {Cell} ({FirstLine}): {Error}";
 }
 
@@ -16,10 +17,12 @@ public sealed record CellError(string Notebook, int Cell, string FirstLine, stri
 public sealed class ExecutedNotebook
 {
     readonly JsonObject root;
+    /// <summary>The notebook's name (file name without .ipynb), used in error messages and the index.</summary>
     public string Name { get; }
 
     ExecutedNotebook(string name, JsonObject root) { Name = name; this.root = root; }
 
+    /// <summary>Read an executed .ipynb; anything that is not a Jupyter notebook is an error naming the file.</summary>
     public static ExecutedNotebook Load(string path, string? name = null)
     {
         JsonNode? node;
@@ -89,6 +92,7 @@ public sealed class ExecutedNotebook
     public int ChartCount() => CodeCells.SelectMany(c => (c["outputs"] as JsonArray ?? []).OfType<JsonObject>())
         .Count(o => Text((o["data"] as JsonObject)?["text/html"]).Contains("renderPlotly_", StringComparison.Ordinal));
 
+    /// <summary>Write the notebook to <paramref name="path"/> (temporary file, then rename).</summary>
     public void Save(string path)
     {
         var tmp = path + ".tmp";

@@ -28,6 +28,7 @@ public static partial class OfflineHtml
         </script>
         """;
 
+    /// <summary>Render <paramref name="executedIpynb"/> to <paramref name="htmlPath"/> with nbconvert and make it work offline; <paramref name="timeout"/> bounds nbconvert.</summary>
     public static void Render(string executedIpynb, string htmlPath, TimeSpan? timeout = null)
     {
         var outDir = Path.GetDirectoryName(Path.GetFullPath(htmlPath))!;

@@ -19,6 +19,7 @@ public sealed record NotebookReport(
     string Name, string Html, string ExecutedIpynb, double Seconds, int Charts, IReadOnlyList<CellError> Errors,
     string? TimeoutMessage, BrowserResult? Browser)
 {
+    /// <summary>No failing cell, no timeout, and the browser check (when run) passed.</summary>
     public bool Ok => Errors.Count == 0 && TimeoutMessage is null && (Browser?.Ok ?? true);
 }
 
@@ -28,6 +29,7 @@ public sealed record NotebookReport(
 /// </summary>
 public static class ReportBuilder
 {
+    /// <summary>The notebooks in <paramref name="notebooksDir"/> in name order, or those whose names start with one of <paramref name="only"/>; an unknown name is an error.</summary>
     public static IReadOnlyList<string> DiscoverNotebooks(string notebooksDir, IReadOnlyList<string>? only = null)
     {
         if (!Directory.Exists(notebooksDir)) throw new DirectoryNotFoundException($"notebooks folder {notebooksDir} not found");
@@ -44,6 +46,7 @@ public static class ReportBuilder
         return chosen.Distinct().ToList();
     }
 
+    /// <summary>Execute, publish and check every notebook of <paramref name="options"/>, then write index.html; <paramref name="log"/> gets one line per step.</summary>
     public static IReadOnlyList<NotebookReport> Build(ReportOptions options, Action<string>? log = null)
     {
         log ??= _ => { };

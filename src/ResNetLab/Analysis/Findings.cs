@@ -11,6 +11,15 @@ public sealed record ModelSizeFacts(int CifarMatching, int CifarTotal, Compariso
 /// <param name="GapPoints">Training error of the deep plain net minus its residual twin (points; positive: residual better).</param>
 /// <param name="DeepPlainWorseAt">Evaluation points (of <see cref="SharedPoints"/>) where the deeper plain net had the higher training error; null without curves.</param>
 /// <param name="PaperTestError">Table 6's test error for the deep ResNet, when the paper has that depth.</param>
+/// <param name="Iterations">Iterations every run of the comparison trained (the budget's schedule).</param>
+/// <param name="ShallowPlain">The shallowest plain net (plain-20), Fig. 6 left.</param>
+/// <param name="DeepPlain">The deepest plain net of the budget (plain-56 at quick, the deepest of Fig. 6 at full).</param>
+/// <param name="ShallowResidual">ResNet of the shallowest depth, plain-20's twin.</param>
+/// <param name="DeepResidual">ResNet of the deepest depth, the deep plain net's twin.</param>
+/// <param name="PlainDegrades">The degradation problem (§4.1) showed: the deeper plain net has the higher training error.</param>
+/// <param name="ResidualImproves">The residual claim showed: the deeper ResNet has the lower training error.</param>
+/// <param name="DeepPlainTestNoise">Sampling noise of the deep plain net's test error (points), from its evaluation-set size.</param>
+/// <param name="SharedPoints">Evaluation points both plain nets share; null without curves.</param>
 public sealed record DegradationFacts(int Iterations, FinalResult ShallowPlain, FinalResult DeepPlain, FinalResult ShallowResidual,
                                       FinalResult DeepResidual, bool PlainDegrades, bool ResidualImproves, double GapPoints,
                                       double DeepPlainTestNoise, double? PaperTestError, int? DeepPlainWorseAt, int? SharedPoints);
@@ -24,12 +33,20 @@ public sealed record AddedParameters(ShortcutOption Option, long Parameters);
 
 /// <summary>Notebook 04: a basic and a bottleneck net at similar cost.</summary>
 /// <param name="DifferencePoints">Bottleneck minus basic test error (points).</param>
+/// <param name="Basic">The basic-block net (two 3×3 layers, Fig. 5 left).</param>
+/// <param name="Bottleneck">The bottleneck net of similar cost (Fig. 5 right).</param>
+/// <param name="NoisePoints">Sampling noise of a test error at this evaluation-set size (points).</param>
+/// <param name="WithinNoise">The difference is within that noise: no winner can be called.</param>
 public sealed record BottleneckFacts(FinalResult Basic, FinalResult Bottleneck, double DifferencePoints, double NoisePoints, bool WithinNoise);
 
 /// <summary>Notebook 05: ResNet-110's warm-up and result; ResNet-1202 and the paper's overfitting remark.</summary>
 /// <param name="NeverSawFullRate">The warm-up ended at or after the first ÷10, so this schedule never trained at 0.1.</param>
 /// <param name="Comparable">ResNet-1202 ran at least as many iterations as ResNet-110 (else its curves cannot judge overfitting).</param>
 /// <param name="OverfitsLikeThePaper">Lower-or-equal training error, higher test error and a larger gap than ResNet-110.</param>
+/// <param name="ResNet110">ResNet-110 (the first seed when several ran; Table 6 reports mean ± std of five).</param>
+/// <param name="Seeds">How many ResNet-110 seeds the plan trained.</param>
+/// <param name="WarmupEndedAt">Iteration at which ResNet-110's warm-up (lr 0.01 until training error &lt; 80%, §4.2) ended; null if it never did.</param>
+/// <param name="ResNet1202">ResNet-1202, null when the plan did not reach it.</param>
 public sealed record VeryDeepFacts(FinalResult ResNet110, int Seeds, int? WarmupEndedAt, bool NeverSawFullRate,
                                    FinalResult? ResNet1202, bool Comparable, bool OverfitsLikeThePaper);
 
@@ -39,9 +56,13 @@ public sealed record LayerResponseFacts(IReadOnlyList<ResponsePair> Pairs, IRead
 /// <summary>Mean std of the 3×3 responses of a plain net and its residual twin.</summary>
 public sealed record ResponsePair(int Depth, double Plain, double Residual)
 {
+    /// <summary>The residual net's responses are the smaller (Fig. 7: "ResNets have generally smaller responses").</summary>
     public bool ResidualSmaller => Residual < Plain;
 }
 
+/// <summary>Mean std of a ResNet's 3×3 responses at one depth (Fig. 7 bottom: deeper ResNets respond less).</summary>
+/// <param name="Depth">Layers of the ResNet (20, 56, 110).</param>
+/// <param name="Mean">Mean over its 3×3 layers of the response std.</param>
 public sealed record ResponseByDepth(int Depth, double Mean);
 
 /// <summary>

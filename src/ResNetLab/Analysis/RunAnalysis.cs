@@ -26,6 +26,7 @@ public static class RunAnalysis
     static bool SeedsDiffer(IReadOnlyList<RunResult> runs) =>
         runs.GroupBy(r => (r.Record.Config.Model, r.Record.Config.Shortcut)).Any(g => g.Count() > 1);
 
+    /// <summary>Legend labels for a set of runs: the model, plus its shortcut or seed only where runs would otherwise look alike.</summary>
     public static IReadOnlyList<string> Labels(IReadOnlyList<RunResult> runs)
     {
         var shortcuts = ShortcutsDiffer(runs);
@@ -33,6 +34,7 @@ public static class RunAnalysis
         return runs.Select(r => Label(r.Record.Config, shortcuts) + (seeds ? $" s{r.Record.Seed}" : "")).ToList();
     }
 
+    /// <summary>Training and test error curves (percent) per run, labelled as <see cref="Labels"/> does — Fig. 6's lines.</summary>
     public static IReadOnlyList<ErrorCurve> Curves(IReadOnlyList<RunResult> runs)
     {
         var labels = Labels(runs);
@@ -42,6 +44,7 @@ public static class RunAnalysis
             r.Metrics.Select(m => 100 * m.TestError).ToList())).ToList();
     }
 
+    /// <summary>Each finished run reduced to its final errors (percent), size and schedule for the findings and tables.</summary>
     public static IReadOnlyList<FinalResult> Finals(IReadOnlyList<RunResult> runs)
     {
         var labels = Labels(runs);
@@ -142,6 +145,7 @@ public static class LayerResponseAnalysis
         return series;
     }
 
+    /// <summary>Fig. 7 as a table: per network the 3×3 layer count and the mean, median and max response std.</summary>
     public static DataFrame Table(IReadOnlyList<ResponseSeries> series) => new(
         new StringDataFrameColumn("network", series.Select(s => s.Label)),
         new Int32DataFrameColumn("3×3 layers", series.Select(s => s.Std.Count)),

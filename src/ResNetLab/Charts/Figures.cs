@@ -20,6 +20,7 @@ public sealed record ResponseSeries(string Label, IReadOnlyList<double> Std);
 public static class Figures
 {
     static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
+    /// <summary>The i-th series colour (tab10 colours, cycling), so the same position has the same colour in every figure.</summary>
     public static string Color(int i) => Palette[i % Palette.Length];
 
     static GenericChart Line(IEnumerable<double> x, IEnumerable<double> y, string name, string color, double width,

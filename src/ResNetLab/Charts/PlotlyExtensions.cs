@@ -10,6 +10,7 @@ public static class PlotlyExtensions
     public static GenericChart WithTitleAndSubtitle(this GenericChart chart, string title, string subtitle) =>
         Chart.withTitle($"{title}<br><sup>{System.Net.WebUtility.HtmlEncode(subtitle)}</sup>", FSharpOption<Font>.None).Invoke(chart);
 
+    /// <summary>Axis titles, an optional fixed y range (e.g. error in percent) and optionally a log x axis.</summary>
     public static GenericChart WithAxes(this GenericChart chart, string x, string y, (double Min, double Max)? yRange = null, bool logX = false)
     {
         chart = Plotly.NET.CSharp.GenericChartExtensions.WithXAxisStyle<double, double, string>(chart, TitleText: x,
@@ -19,6 +20,7 @@ public static class PlotlyExtensions
             : Plotly.NET.CSharp.GenericChartExtensions.WithYAxisStyle<double, double, string>(chart, TitleText: y);
     }
 
+    /// <summary>Figure size in pixels, the same in notebooks and rendered reports.</summary>
     public static GenericChart WithSize(this GenericChart chart, int width, int height) =>
         Plotly.NET.CSharp.GenericChartExtensions.WithSize(chart, width, height);
 

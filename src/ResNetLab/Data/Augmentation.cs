@@ -14,6 +14,7 @@ public sealed record AugmentationDraw(int[] Top, int[] Left, bool[] Flip);
 /// </summary>
 public sealed class Augmenter : IDisposable
 {
+    /// <summary>Pixels of zero padding on each side before the random 32×32 crop (§4.2: "4 pixels are padded on each side").</summary>
     public const int Pad = 4;
     const int Side = CifarFormat.Side;
 
@@ -22,6 +23,7 @@ public sealed class Augmenter : IDisposable
     readonly Tensor cols;      // 0..31 as (1, 1, 1, 32)
     readonly Tensor reversed;  // 31..0 as (1, 1, 1, 32)
 
+    /// <summary>Index tensors for the crop and flip are made once on <paramref name="device"/> and reused for every batch.</summary>
     public Augmenter(Device device)
     {
         this.device = device;
@@ -60,6 +62,7 @@ public sealed class Augmenter : IDisposable
         return band.gather(3, colIndex).MoveToOuterDisposeScope();               // N×C×32×32: the chosen columns
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         rows.Dispose();

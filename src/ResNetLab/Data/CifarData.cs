@@ -8,6 +8,14 @@ namespace ResNetLab.Data;
 /// </summary>
 public sealed class CifarData
 {
+    /// <summary>A dataset from raw bytes; image bytes must be 3×32×32 per label (checked).</summary>
+    /// <param name="format">CIFAR-10 or CIFAR-100.</param>
+    /// <param name="trainImages">Training images, N×3×32×32 bytes.</param>
+    /// <param name="trainLabels">One label byte per training image.</param>
+    /// <param name="testImages">Test images, M×3×32×32 bytes.</param>
+    /// <param name="testLabels">One label byte per test image.</param>
+    /// <param name="source">Official, mirror or custom: shown on every chart so nobody mistakes mirror pixels for the official ones.</param>
+    /// <param name="directory">The folder the files were read from (recorded in run records).</param>
     public CifarData(CifarFormat format, byte[] trainImages, byte[] trainLabels, byte[] testImages, byte[] testLabels,
                      DataSourceKind source, string directory)
     {
@@ -17,14 +25,23 @@ public sealed class CifarData
             (format, trainImages, trainLabels, testImages, testLabels, source, directory);
     }
 
+    /// <summary>CIFAR-10 or CIFAR-100: label layout and class count.</summary>
     public CifarFormat Format { get; }
+    /// <summary>Training images, N×3×32×32 bytes (R, G, B planes).</summary>
     public byte[] TrainImages { get; }
+    /// <summary>Training labels, one byte per image (the fine label for CIFAR-100).</summary>
     public byte[] TrainLabels { get; }
+    /// <summary>Test images, N×3×32×32 bytes.</summary>
     public byte[] TestImages { get; }
+    /// <summary>Test labels, one byte per image.</summary>
     public byte[] TestLabels { get; }
+    /// <summary>Where the pixels came from (official, mirror, custom).</summary>
     public DataSourceKind Source { get; }
+    /// <summary>The folder the files were read from.</summary>
     public string Directory { get; }
+    /// <summary>Training images (50,000 for the full sets).</summary>
     public int TrainCount => TrainLabels.Length;
+    /// <summary>Test images (10,000 for the full sets).</summary>
     public int TestCount => TestLabels.Length;
 
     static readonly Lock Gate = new();

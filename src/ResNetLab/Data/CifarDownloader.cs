@@ -52,6 +52,7 @@ public static class CifarDownloader
         }
     }
 
+    /// <summary>Lower-case hex MD5 of a file, to check the archive against the published checksum.</summary>
     public static string Md5Of(string path)
     {
         using var stream = File.OpenRead(path);

@@ -18,15 +18,23 @@ public sealed record CifarFormat(
     string ArchiveUrl,
     string ArchiveMd5)
 {
+    /// <summary>Image side in pixels (32).</summary>
     public const int Side = 32;
+    /// <summary>Colour channels (R, G, B).</summary>
     public const int Channels = 3;
+    /// <summary>Bytes of one image: 3 planes of 32×32.</summary>
     public const int ImageBytes = Channels * Side * Side;
 
+    /// <summary>Bytes of one record: label byte(s) then the image.</summary>
     public int RecordBytes => LabelBytes + ImageBytes;
+    /// <summary>Training images over all training files (50,000).</summary>
     public int TrainRecords => TrainRecordsPerFile * TrainFiles.Count;
+    /// <summary>Size every training file must have.</summary>
     public long TrainFileBytes => (long)RecordBytes * TrainRecordsPerFile;
+    /// <summary>Size the test file must have.</summary>
     public long TestFileBytes => (long)RecordBytes * TestRecords;
 
+    /// <summary>CIFAR-10: five training batches, 1 label byte, 10 classes — the paper's §4.2 dataset.</summary>
     public static readonly CifarFormat Cifar10 = new(
         "cifar10", "CIFAR-10", DataLocation.Cifar10Folder, Cifar10Files.TrainFiles, Cifar10Files.RecordsPerFile,
         Cifar10Files.TestFile, Cifar10Files.RecordsPerFile, LabelBytes: 1, LabelIndex: 0, Classes: 10,
@@ -38,6 +46,7 @@ public sealed record CifarFormat(
         LabelBytes: 2, LabelIndex: 1, Classes: 100,
         "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz", "03b5dce01913d631647c71ecec9e9cb8");
 
+    /// <summary>The supported datasets, for parsing names and listing them.</summary>
     public static IReadOnlyList<CifarFormat> All { get; } = [Cifar10, Cifar100];
 
     /// <summary>Parse a dataset name (cifar10, cifar100).</summary>

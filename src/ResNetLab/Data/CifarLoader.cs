@@ -15,6 +15,13 @@ public sealed class CifarLoader : IDisposable
     readonly long seed;
     (long Epoch, int[] Order)? order;
 
+    /// <summary>Training batches from <paramref name="split"/>, normalised on <paramref name="device"/>, shuffled per epoch by <paramref name="seed"/>.</summary>
+    /// <param name="split">The training and evaluation images of the run.</param>
+    /// <param name="normalization">Applied to every batch on the device.</param>
+    /// <param name="batchSize">Images per batch (128, §4.2).</param>
+    /// <param name="seed">Batch t is a pure function of (seed, t): order and augmentation.</param>
+    /// <param name="augment">§4.2 pad-4, random 32×32 crop and horizontal flip on training batches.</param>
+    /// <param name="device">Where the images are kept and batches made.</param>
     public CifarLoader(CifarSplit split, Normalization normalization, int batchSize, long seed, bool augment, Device device)
     {
         if (split.TrainCount < batchSize)
@@ -29,12 +36,19 @@ public sealed class CifarLoader : IDisposable
         augmenter = new Augmenter(device);
     }
 
+    /// <summary>Images per training batch (128 in §4.2).</summary>
     public int BatchSize { get; }
+    /// <summary>Whether training batches get §4.2's pad/crop/flip.</summary>
     public bool Augment { get; }
+    /// <summary>Device the batches are made on.</summary>
     public Device Device { get; }
+    /// <summary>Training images of the split (50k full, 45k with validation).</summary>
     public int TrainCount { get; }
+    /// <summary>Evaluation images of the split (10k test or 5k validation).</summary>
     public int EvalCount { get; }
+    /// <summary>The per-channel normalisation applied to every batch.</summary>
     public Normalization Normalization => normalizer.Normalization;
+    /// <summary>Full batches per epoch; the remainder of an epoch is dropped, as PyTorch's drop_last.</summary>
     public int BatchesPerEpoch => TrainCount / BatchSize;
 
     static Tensor Images(byte[] bytes, Device device) =>
@@ -80,6 +94,7 @@ public sealed class CifarLoader : IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         trainImages.Dispose();

@@ -5,7 +5,9 @@ namespace ResNetLab.Data;
 /// <summary>Where a CIFAR binary folder is: a given path, then RESNET_DATA, then data/ in the checkout.</summary>
 public static class DataLocation
 {
+    /// <summary>Environment variable naming the data folder (or its parent) when no path is given.</summary>
     public const string EnvironmentVariable = "RESNET_DATA";
+    /// <summary>Folder name of the CIFAR-10 binary files, as the official archive extracts it.</summary>
     public const string Cifar10Folder = "cifar-10-batches-bin";
 
     /// <summary>
@@ -14,6 +16,7 @@ public static class DataLocation
     /// </summary>
     public static string ResolveCifar10(string? path, out string source) => Resolve(path, CifarFormat.Cifar10, out source);
 
+    /// <summary>The cifar-10-batches-bin folder by the same rules, without saying where it came from.</summary>
     public static string ResolveCifar10(string? path = null) => ResolveCifar10(path, out _);
 
     /// <summary>The folder of <paramref name="format"/> (cifar-10-batches-bin, cifar-100-binary) by the same rules.</summary>

@@ -25,12 +25,15 @@ public sealed record CifarSplit(
     /// <summary>Images held out for validation (§4.2: "45k/5k train/val split").</summary>
     public const int ValidationImages = 5_000;
 
+    /// <summary>Training images of the split (50,000 or 45,000).</summary>
     public int TrainCount => TrainLabels.Length;
+    /// <summary>Evaluation images of the split (10,000 test or 5,000 validation).</summary>
     public int EvalCount => EvalLabels.Length;
 
     /// <summary>E.g. "train 45,000 / validation 5,000 (seed 0)" — what run records and charts show.</summary>
     public string Description { get; init; } = "";
 
+    /// <summary>full/test or val/validation (case-insensitive); null or empty is full.</summary>
     public static DataSplit ParseSplit(string? text) => text?.Trim().ToLowerInvariant() switch
     {
         null or "" or "full" or "test" => DataSplit.Full,

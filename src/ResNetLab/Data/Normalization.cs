@@ -23,14 +23,21 @@ public sealed record Normalization(NormalizationKind Kind, float[] Mean, float[]
 {
     // Channel statistics of the official CIFAR-10 training set (the often-quoted std 0.2023/0.1994/0.2010 is of
     // per-image std's averaged, not the pixel std).
+    /// <summary>Per-channel mean of the CIFAR-10 training pixels (0–1 scale).</summary>
     public static readonly float[] CifarMean = [0.4914f, 0.4822f, 0.4465f];
+    /// <summary>Per-channel pixel std of the CIFAR-10 training set (0–1 scale).</summary>
     public static readonly float[] CifarStd = [0.2470f, 0.2435f, 0.2616f];
+    /// <summary>torchvision's ImageNet mean, for weights trained with it.</summary>
     public static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
+    /// <summary>torchvision's ImageNet std.</summary>
     public static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
 
+    /// <summary>Mean/std per channel from the CIFAR-10 training set (the common modern choice, not the paper's).</summary>
     public static Normalization Cifar { get; } = new(NormalizationKind.Cifar, CifarMean, CifarStd);
+    /// <summary>ImageNet statistics (torchvision's pretrained-weights convention).</summary>
     public static Normalization ImageNet { get; } = new(NormalizationKind.ImageNet, ImageNetMean, ImageNetStd);
 
+    /// <summary>paper, cifar or imagenet (case-insensitive); null or empty is paper.</summary>
     public static NormalizationKind ParseKind(string? text) => text?.Trim().ToLowerInvariant() switch
     {
         null or "" or "paper" => NormalizationKind.Paper,
@@ -63,9 +70,11 @@ public sealed record Normalization(NormalizationKind Kind, float[] Mean, float[]
         return new Normalization(NormalizationKind.Paper, mean, [1f]);
     }
 
+    /// <summary>Same kind and the same mean and std values (arrays compared by content, so records round-trip equal).</summary>
     public bool Equals(Normalization? other) =>
         other is not null && Kind == other.Kind && Mean.AsSpan().SequenceEqual(other.Mean) && Std.AsSpan().SequenceEqual(other.Std);
 
+    /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Kind, Mean.Length, Mean.Length > 0 ? Mean[0] : 0);
 
     /// <summary>Device tensors that apply this normalisation to uint8 batches.</summary>
@@ -78,6 +87,7 @@ public sealed class Normalizer : IDisposable
     readonly Tensor offset;   // mean × 255, shaped to broadcast over the batch
     readonly Tensor scale;    // 1 / (255 × std)
 
+    /// <summary>Mean and std shaped and scaled for byte images on <paramref name="device"/>, made once per loader.</summary>
     public Normalizer(Normalization normalization, Device device)
     {
         Normalization = normalization;
@@ -85,6 +95,7 @@ public sealed class Normalizer : IDisposable
         scale = Shape(normalization.Std, 1f, device).mul_(255f).reciprocal_();
     }
 
+    /// <summary>The normalisation this normaliser applies.</summary>
     public Normalization Normalization { get; }
 
     static Tensor Shape(float[] values, float factor, Device device)
@@ -106,6 +117,7 @@ public sealed class Normalizer : IDisposable
         return x.sub_(offset).mul_(scale);
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         offset.Dispose();

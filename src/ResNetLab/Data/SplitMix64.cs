@@ -16,6 +16,7 @@ public struct SplitMix64(ulong state)
         return new SplitMix64(s);
     }
 
+    /// <summary>SplitMix64's finaliser: a well-mixed 64-bit value from any input, the building block of seeded batch order.</summary>
     public static ulong Mix(ulong z)
     {
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
@@ -23,6 +24,7 @@ public struct SplitMix64(ulong state)
         return z ^ (z >> 31);
     }
 
+    /// <summary>The next value of the sequence.</summary>
     public ulong Next() => Mix(state += 0x9E3779B97F4A7C15UL);
 
     /// <summary>Uniform in [0, n) (Lemire's multiply-shift; the bias is below 2⁻³² for the sizes used here).</summary>

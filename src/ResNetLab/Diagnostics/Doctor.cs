@@ -8,7 +8,18 @@ using static TorchSharp.torch;
 
 namespace ResNetLab.Diagnostics;
 
-public enum CheckStatus { Ok, Warn, Fail }
+/// <summary>The outcome of one doctor check.</summary>
+public enum CheckStatus
+{
+    /// <summary>Works as expected.</summary>
+    Ok,
+
+    /// <summary>Usable, but something is missing (e.g. no SDK on PATH, no report tools).</summary>
+    Warn,
+
+    /// <summary>Broken; the check's fix says what to run.</summary>
+    Fail,
+}
 
 /// <summary>One environment check. <see cref="Fix"/> says what to run when it is not ok.</summary>
 public sealed record Check(string Name, CheckStatus Status, string Detail, string? Fix = null);
@@ -20,8 +31,11 @@ public sealed record Check(string Name, CheckStatus Status, string Detail, strin
 public static class Doctor
 {
     const string Setup = "bash environment/setup.sh";
+    /// <summary>The glibc++ compatibility shim patched into libLibTorchSharp.so on hosts without GLIBCXX_3.4.32 (ENVIRONMENT Trap 1).</summary>
     public const string ShimName = "libresnetlab_glibcxx_shim.so";
 
+    /// <summary>Every check in order: SDK, libstdc++ fix, TorchSharp and natives, kernel tools, Plotly, report tools, data, CUDA, threads; never throws.</summary>
+    /// <param name="dataFlag">A data folder given on the command line; default RESNET_DATA, then data/.</param>
     public static IReadOnlyList<Check> RunAll(string? dataFlag = null)
     {
         var checks = new List<Check> { DotNet(), LibStdCxx() };
@@ -181,6 +195,7 @@ public static class Doctor
                 "resnet data download (official archive, needs internet), or RESNET_DATA pointing at an existing cifar-10-batches-bin; offline here: ../shared/data/cifar10/build.sh data");
     });
 
+    /// <summary>Native libraries mapped into this process (/proc/self/maps), to show which libtorch actually loaded.</summary>
     public static IEnumerable<string> MappedLibraries()
     {
         if (!File.Exists("/proc/self/maps")) return [];

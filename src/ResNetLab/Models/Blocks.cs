@@ -7,9 +7,11 @@ namespace ResNetLab.Models;
 /// <summary>The two conv shapes every block is built from (torchvision's conv3x3/conv1x1); BN follows, so no bias.</summary>
 public static class Conv
 {
+    /// <summary>3×3 conv, padding 1, no bias (BN follows): every 3×3 layer of the paper.</summary>
     public static Conv2d Conv3x3(long inChannels, long outChannels, long stride = 1) =>
         Conv2d(inChannels, outChannels, kernel_size: 3, stride: stride, padding: 1, bias: false);
 
+    /// <summary>1×1 conv, no bias: bottleneck reduce/expand and projection shortcuts.</summary>
     public static Conv2d Conv1x1(long inChannels, long outChannels, long stride = 1) =>
         Conv2d(inChannels, outChannels, kernel_size: 1, stride: stride, bias: false);
 
@@ -48,6 +50,7 @@ public sealed class ZeroPadShortcut : Module<Tensor, Tensor>
     readonly long padBefore;
     readonly long padAfter;
 
+    /// <summary>Option A from <paramref name="inChannels"/> to <paramref name="outChannels"/> (never fewer) at <paramref name="stride"/>.</summary>
     public ZeroPadShortcut(long inChannels, long outChannels, long stride) : base(nameof(ZeroPadShortcut))
     {
         if (outChannels < inChannels) throw new ArgumentException($"option A cannot shrink channels ({inChannels} → {outChannels})");
@@ -59,6 +62,7 @@ public sealed class ZeroPadShortcut : Module<Tensor, Tensor>
 
     Tensor Subsample(Tensor x) => stride == 1 ? x.alias() : x[.., .., TensorIndex.Slice(step: stride), TensorIndex.Slice(step: stride)];
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var s = Subsample(x);
@@ -81,6 +85,7 @@ public sealed class ZeroPadShortcut : Module<Tensor, Tensor>
 /// <summary>A residual (or plain) block: its layers, its shortcut, and which BN outputs are 3×3 layer responses.</summary>
 public abstract class ResidualBlock : Module<Tensor, Tensor>
 {
+    /// <summary>A block named for its class (the module name TorchSharp reports).</summary>
     protected ResidualBlock(string name) : base(name) { }
 
     /// <summary>Null for plain blocks and identity shortcuts.</summary>
@@ -126,17 +131,25 @@ public abstract class ResidualBlock : Module<Tensor, Tensor>
     }
 
     // Names are registered explicitly in the constructors (CIFAR reference vs torchvision naming), not from fields.
+    /// <inheritdoc/>
     protected override void RegisterComponents() { }
 }
 
 /// <summary>Two 3×3 layers (Fig. 5 left); BN after each conv, ReLU after the addition (§3.3).</summary>
 public sealed class BasicBlock : ResidualBlock
 {
+    /// <summary>Output channels per unit of width: 1, a basic block keeps its width.</summary>
     public const int Expansion = 1;
     readonly Conv2d conv1, conv2;
     readonly BatchNorm2d bn1, bn2;
     readonly bool residual;
 
+    /// <summary>A basic block from <paramref name="inChannels"/> to <paramref name="planes"/> channels; stride 2 on the first conv halves the map.</summary>
+    /// <param name="inChannels">Channels coming in.</param>
+    /// <param name="planes">Width of both 3×3 convs (16, 32 or 64 on CIFAR).</param>
+    /// <param name="stride">2 for the first block of a stage after the first (halves the map, §3.3), else 1.</param>
+    /// <param name="shortcut">The shortcut option; null builds a plain block (no addition).</param>
+    /// <param name="shortcutName">shortcut (CIFAR reference) or downsample (torchvision), so weights load by name.</param>
     public BasicBlock(long inChannels, long planes, long stride, ShortcutOption? shortcut, string shortcutName)
         : base(nameof(BasicBlock))
     {
@@ -152,10 +165,13 @@ public sealed class BasicBlock : ResidualBlock
         AddShortcut(shortcutName, shortcut, inChannels, planes * Expansion, stride);
     }
 
+    /// <inheritdoc/>
     public override BatchNorm2d LastNorm => bn2;
 
+    /// <inheritdoc/>
     public override IEnumerable<(string Conv, BatchNorm2d Norm)> ThreeByThreeOutputs => [("conv1", bn1), ("conv2", bn2)];
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var c1 = Conv.Run(conv1, x);
@@ -172,11 +188,19 @@ public sealed class BasicBlock : ResidualBlock
 /// </summary>
 public sealed class BottleneckBlock : ResidualBlock
 {
+    /// <summary>Output channels per unit of width: 4, the 1×1 expand (Fig. 5 right: 64 → 256).</summary>
     public const int Expansion = 4;
     readonly Conv2d conv1, conv2, conv3;
     readonly BatchNorm2d bn1, bn2, bn3;
     readonly bool residual;
 
+    /// <summary>A bottleneck block of width <paramref name="planes"/> (output planes × 4), striding the first 1×1 as the paper does.</summary>
+    /// <param name="inChannels">Channels coming in.</param>
+    /// <param name="planes">Width of the 1×1 reduce and the 3×3; the block outputs planes × 4.</param>
+    /// <param name="stride">2 for the first block of a stage after the first, else 1.</param>
+    /// <param name="shortcut">The shortcut option; null builds a plain block.</param>
+    /// <param name="shortcutName">shortcut (CIFAR reference) or downsample (torchvision), so weights load by name.</param>
+    /// <param name="strideOn3x3">Stride the 3×3 instead (torchvision's "ResNet v1.5").</param>
     public BottleneckBlock(long inChannels, long planes, long stride, ShortcutOption? shortcut, string shortcutName, bool strideOn3x3)
         : base(nameof(BottleneckBlock))
     {
@@ -196,10 +220,13 @@ public sealed class BottleneckBlock : ResidualBlock
         AddShortcut(shortcutName, shortcut, inChannels, planes * Expansion, stride);
     }
 
+    /// <inheritdoc/>
     public override BatchNorm2d LastNorm => bn3;
 
+    /// <inheritdoc/>
     public override IEnumerable<(string Conv, BatchNorm2d Norm)> ThreeByThreeOutputs => [("conv2", bn2)];
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var c1 = Conv.Run(conv1, x);

@@ -7,6 +7,7 @@ namespace ResNetLab.Models;
 /// <summary>One layer seen during the traced forward pass. Shapes are per image (batch dimension dropped).</summary>
 public sealed record LayerComplexity(string Name, string Kind, long[] InputShape, long[] OutputShape, long Parameters, long MultiplyAdds)
 {
+    /// <summary>The output shape as "64×8×8", for tables.</summary>
     public string OutputText => string.Join("×", OutputShape);
 }
 

@@ -40,10 +40,24 @@ public static class Precisions
 }
 
 /// <summary>The two block shapes of the paper (Fig. 5): two 3×3 layers, or 1×1 reduce, 3×3, 1×1 expand.</summary>
-public enum BlockKind { Basic, Bottleneck }
+public enum BlockKind
+{
+    /// <summary>Two 3×3 layers (Fig. 5 left); CIFAR nets and ResNet-18/34.</summary>
+    Basic,
+
+    /// <summary>1×1 reduce, 3×3, 1×1 expand ×4 (Fig. 5 right); ResNet-50/101/152, ResNet-164.</summary>
+    Bottleneck,
+}
 
 /// <summary>CIFAR networks (§4.2, 32×32 input) or ImageNet networks (Table 1, 224×224 input).</summary>
-public enum ModelFamily { Cifar, ImageNet }
+public enum ModelFamily
+{
+    /// <summary>CIFAR-10/100 nets of §4.2: 3×3 stem, three stages of 16/32/64 filters.</summary>
+    Cifar,
+
+    /// <summary>ImageNet nets of Table 1: 7×7 stem and max-pool, four stages of 64–512.</summary>
+    ImageNet,
+}
 
 /// <summary>One registered architecture with its measured size (see <see cref="ModelZoo.List"/>).</summary>
 public sealed record ModelInfo(

@@ -6,6 +6,10 @@ namespace ResNetLab.Models;
 /// count all follow from these; run configs and analyses read them here, never from the name.
 /// </summary>
 /// <param name="BlocksPerStage">CIFAR: three stages of n blocks (§4.2); ImageNet: conv2_x…conv5_x (Table 1).</param>
+/// <param name="Name">Registry name, e.g. resnet56, plain20, resnet29-bottleneck.</param>
+/// <param name="Family">CIFAR (§4.2) or ImageNet (Table 1) layout.</param>
+/// <param name="Block">Basic or bottleneck (Fig. 5).</param>
+/// <param name="Residual">With shortcuts (ResNet) or without (the plain twin, §4.1).</param>
 public sealed record ModelSpec(string Name, ModelFamily Family, BlockKind Block, bool Residual, IReadOnlyList<int> BlocksPerStage)
 {
     /// <summary>Weighted layers on the main path (convs + fc), as the paper counts depth: 6n+2, 9n+2, or Table 1's.</summary>
@@ -14,6 +18,7 @@ public sealed record ModelSpec(string Name, ModelFamily Family, BlockKind Block,
     /// <summary>3×3 layers (Fig. 7's responses): the stem's, then two per basic block or one per bottleneck.</summary>
     public int ThreeByThreeLayers => (Family == ModelFamily.Cifar ? 1 : 0) + BlocksPerStage.Sum() * (Block == BlockKind.Basic ? 2 : 1);
 
+    /// <summary>Weighted layers per block: 2 (basic) or 3 (bottleneck), the n in 6n+2 / 9n+2.</summary>
     public int LayersPerBlock => Block == BlockKind.Basic ? 2 : 3;
 
     /// <summary>Output channels of a block = its width × expansion (Fig. 5: 4 for the bottleneck's 1×1 expand).</summary>
@@ -25,6 +30,7 @@ public sealed record ModelSpec(string Name, ModelFamily Family, BlockKind Block,
     /// <summary>The paper's choice when none is asked for: A on CIFAR (§4.2), B on ImageNet (Table 2); none for plain nets.</summary>
     public ShortcutOption? DefaultShortcut => Residual ? Family == ModelFamily.Cifar ? ShortcutOption.A : ShortcutOption.B : null;
 
+    /// <summary>Classifier outputs when none are asked for: 10 on CIFAR, 1000 on ImageNet.</summary>
     public int DefaultClasses => Family == ModelFamily.Cifar ? 10 : 1000;
 
     /// <summary>Side of the square input the paper uses (32 for CIFAR, 224 for ImageNet).</summary>

@@ -76,6 +76,7 @@ public static class ModelZoo
                                      bool zeroInitResidual = false, bool strideOn3x3 = false) =>
         Create(name, new ModelOptions(shortcut, numClasses, zeroInitResidual, strideOn3x3));
 
+    /// <summary>Build a network with every construction option in one record (see <see cref="ModelOptions"/>).</summary>
     public static ResNetModel Create(string name, ModelOptions options) => new(Spec(name), options);
 
     /// <summary>

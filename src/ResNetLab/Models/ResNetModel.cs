@@ -78,17 +78,23 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
         return Sequential(stageBlocks.ToArray());
     }
 
+    /// <summary>What the network is: family, block, residual or plain, blocks per stage (from the registry).</summary>
     public ModelSpec Spec { get; }
+    /// <summary>Registry name, e.g. resnet20.</summary>
     public string Name => Spec.Name;
+    /// <summary>CIFAR or ImageNet layout.</summary>
     public ModelFamily Family => Spec.Family;
 
     /// <summary>Weighted layers on the main path (convs + fc), as the paper counts depth.</summary>
     public int Depth => Spec.Depth;
+    /// <summary>Basic or bottleneck blocks (Fig. 5).</summary>
     public BlockKind Block => Spec.Block;
 
     /// <summary>Null for plain networks.</summary>
     public ShortcutOption? Shortcut { get; }
+    /// <summary>True with shortcuts, false for the plain twin (§4.1).</summary>
     public bool IsResidual => Spec.Residual;
+    /// <summary>Classifier outputs (10 for CIFAR-10, 100 for CIFAR-100, 1000 for ImageNet).</summary>
     public int NumClasses { get; }
 
     /// <summary>Side of the square input the paper uses (32 for CIFAR, 224 for ImageNet).</summary>
@@ -139,6 +145,7 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
     /// <summary>(name of the 3×3 conv, BN after it) for every 3×3 layer in forward order, stem included.</summary>
     public IReadOnlyList<(string Conv, BatchNorm2d Norm)> ThreeByThreeOutputs => taps;
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var input = ToLayout(Precision == Precision.Bf16 && x.dtype == ScalarType.Float32 ? x.to(ScalarType.BFloat16) : x.alias());
@@ -212,6 +219,7 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
     }
 
     // Names are registered explicitly in the constructor (CIFAR reference vs torchvision naming), not from fields.
+    /// <inheritdoc/>
     protected override void RegisterComponents() { }
 }
 
@@ -248,6 +256,7 @@ public sealed class LayerTaps : IDisposable
         return taken;
     }
 
+    /// <summary>Removes the hooks and frees any responses not taken.</summary>
     public void Dispose()
     {
         foreach (var remove in removers) remove();

@@ -3,6 +3,7 @@ namespace ResNetLab.Runtime;
 /// <summary>Well-known folders of a ResNetNotebooks checkout, found by walking up to ResNetNotebooks.sln.</summary>
 public static class RepoPaths
 {
+    /// <summary>The file that marks a checkout's root.</summary>
     public const string SolutionFile = "ResNetNotebooks.sln";
 
     /// <summary>The checkout root, or null when running outside one (e.g. a copied publish folder).</summary>
@@ -18,6 +19,7 @@ public static class RepoPaths
         return null;
     }
 
+    /// <summary>The checkout root; outside one, an error that says to run from the checkout or set RESNET_ROOT.</summary>
     public static string Root => TryRoot() ?? throw new DirectoryNotFoundException(
         $"cannot find the ResNetNotebooks checkout ({SolutionFile}) above {Directory.GetCurrentDirectory()}; " +
         "run from inside the repository or set RESNET_ROOT");

@@ -6,7 +6,17 @@ using static TorchSharp.torch;
 namespace ResNetLab.Runtime;
 
 /// <summary>Which device to run on. <see cref="Auto"/> picks CUDA when visible, else CPU.</summary>
-public enum DeviceChoice { Auto, Cpu, Cuda }
+public enum DeviceChoice
+{
+    /// <summary>CUDA when libtorch sees a device, else CPU.</summary>
+    Auto,
+
+    /// <summary>The CPU, even where CUDA is available.</summary>
+    Cpu,
+
+    /// <summary>CUDA; an error when no device is visible.</summary>
+    Cuda,
+}
 
 /// <summary>Versions and settings of the running torch, for run records, notebook banners and <c>doctor</c>.</summary>
 public sealed record RuntimeInfo(
@@ -18,6 +28,7 @@ public sealed record RuntimeInfo(
     int Threads,
     string? NativeDirectory)
 {
+    /// <inheritdoc/>
     public override string ToString() =>
         $"TorchSharp {TorchSharpVersion}, libtorch {LibTorchVersion}, .NET {DotNetVersion}, device {Device}, {Threads} threads";
 }
@@ -101,6 +112,7 @@ public static class TorchRuntime
         _ => throw new ArgumentException($"device '{text}' is not one of: auto, cpu, cuda"),
     };
 
+    /// <summary>Versions, device and threads of this process, recorded in every run record.</summary>
     public static RuntimeInfo Info()
     {
         var asm = typeof(torch).Assembly;

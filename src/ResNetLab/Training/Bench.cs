@@ -26,22 +26,45 @@ public sealed record BenchResult(
     string Runtime);
 
 /// <summary>One configuration of the side-by-side comparison: median img/s over the rounds, and each round's.</summary>
+/// <param name="Engine">"TorchSharp" (this engine) or "PyTorch x.y".</param>
+/// <param name="Layout">nchw or nhwc (channels-last).</param>
+/// <param name="Precision">fp32, or bf16 (ours: <see cref="ResNetModel.Precision"/>; PyTorch: autocast).</param>
+/// <param name="ImgPerS">Median over the rounds of each round's median step, as images per second.</param>
+/// <param name="Rounds">Each round's img/s, in order.</param>
 public sealed record CompareRow(string Engine, string Layout, string Precision, double ImgPerS, double[] Rounds)
 {
+    /// <summary>E.g. "TorchSharp nhwc bf16", the row's name in ratios.</summary>
     public string Label => $"{Engine} {Layout} {Precision}";
 }
 
 /// <summary>Side-by-side ResNet-20 training throughput (img/s) of this engine and PyTorch on the same machine.</summary>
+/// <param name="Rounds">Alternating rounds; every configuration is timed once per round.</param>
+/// <param name="Iterations">Timed steps per configuration and round.</param>
+/// <param name="Batch">Images per step.</param>
+/// <param name="Threads">CPU threads on both sides.</param>
+/// <param name="PyTorchVersion">torch.__version__ of the reference.</param>
+/// <param name="Rows">Ours (fp32, bf16), then PyTorch (NCHW fp32, NHWC fp32, NHWC bf16 autocast).</param>
+/// <param name="Ratios">Each of our rows divided by each of PyTorch's, keyed "ours / theirs".</param>
 public sealed record PyTorchComparison(int Rounds, int Iterations, int Batch, int Threads, string PyTorchVersion,
                                        IReadOnlyList<CompareRow> Rows, IReadOnlyDictionary<string, double> Ratios);
 
 /// <summary>
-/// Isolates the hot loops (nanoGPT's bench.py): the training step the trainer runs (<see cref="Trainer.Step"/>) on a
+/// Isolates the hot loops (nanoGPT's bench.py): the training step the trainer runs (<see cref="Trainer.Step(nn.Module{Tensor, Tensor}, MomentumSgd, Tensor, Tensor, double)"/>) on a
 /// fixed random batch — as environment/bench/pytorch_resnet20.py does for PyTorch — evaluation, and the data path
 /// (gather, normalise, pad/crop/flip) on synthetic uint8 images.
 /// </summary>
 public static class Bench
 {
+    /// <summary>Median timings for <paramref name="model"/>: training steps, evaluation and the data path, after <paramref name="warmup"/> untimed rounds.</summary>
+    /// <param name="model">Registry name, e.g. resnet20.</param>
+    /// <param name="batch">Images per step (128, §4.2).</param>
+    /// <param name="iterations">Timed steps per measurement.</param>
+    /// <param name="threads">Torch threads; null keeps libtorch's default.</param>
+    /// <param name="device">CPU, CUDA or auto.</param>
+    /// <param name="warmup">Untimed steps first (allocation, kernel choice).</param>
+    /// <param name="progress">One line per phase, for the CLI.</param>
+    /// <param name="channelsLast">Force the activation layout (nhwc or nchw); null lets the model choose for the device.</param>
+    /// <param name="precision">fp32, or bf16 mixed precision (see <see cref="ResNetModel.Precision"/>).</param>
     public static BenchResult Run(string model, int batch = 128, int iterations = 20, int? threads = null,
                                   DeviceChoice device = DeviceChoice.Auto, int warmup = 3, IProgress<string>? progress = null,
                                   bool? channelsLast = null, Precision precision = Precision.Fp32)

@@ -7,19 +7,29 @@ namespace ResNetLab.Training;
 /// </summary>
 /// <param name="TrainImages">Training images used (a seeded subset); null for the whole split.</param>
 /// <param name="EvalImages">Evaluation images used (the first of the set, the same for every seed); null for all.</param>
+/// <param name="Name">full, quick or smoke: the word in run names and RESNET_BUDGET.</param>
+/// <param name="Iterations">Training iterations (64k at full, §4.2).</param>
+/// <param name="EvalEvery">Iterations between metrics rows (test evaluations).</param>
+/// <param name="CheckpointEvery">Iterations between checkpoints: what a killed run loses at most.</param>
+/// <param name="Purpose">One line on what the budget is for and what it costs, shown in listings.</param>
 public sealed record Budget(string Name, int Iterations, int EvalEvery, int CheckpointEvery, int? TrainImages, int? EvalImages, string Purpose)
 {
+    /// <summary>§4.2 as published: 64k iterations at batch 128, evaluating on all 10k test images.</summary>
     public static Budget Full { get; } = new("full", TrainingRecipe.Paper.Iterations, EvalEvery: 1_000, CheckpointEvery: 1_000,
         TrainImages: null, EvalImages: null, "the paper's schedule (64k iterations); hours per model on a CPU");
 
+    /// <summary>The paper's schedule shape over 800 iterations: the default on a CPU.</summary>
     public static Budget Quick { get; } = new("quick", 800, EvalEvery: 50, CheckpointEvery: 100,
         TrainImages: null, EvalImages: 2_000, "the paper's schedule shape over 800 iterations; minutes per model on a laptop CPU");
 
+    /// <summary>CI: 40 iterations on 2,560 images, enough to prove the machinery end to end.</summary>
     public static Budget Smoke { get; } = new("smoke", 40, EvalEvery: 20, CheckpointEvery: 10,
         TrainImages: 2_560, EvalImages: 500, "CI: 40 iterations on 2,560 images; about a minute for resnet20");
 
+    /// <summary>The named budgets, full to smoke.</summary>
     public static IReadOnlyList<Budget> All { get; } = [Full, Quick, Smoke];
 
+    /// <summary>The budget named full, quick or smoke (case-insensitive); anything else is an error listing them.</summary>
     public static Budget Parse(string? name) =>
         All.FirstOrDefault(b => string.Equals(b.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"budget '{name}' is not one of: {string.Join(", ", All.Select(b => b.Name))}");

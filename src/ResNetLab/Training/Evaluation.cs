@@ -7,9 +7,11 @@ namespace ResNetLab.Training;
 /// <summary>Mean cross-entropy and top-1 error over a set of images.</summary>
 public sealed record EvalResult(double Loss, double Error, int Images)
 {
+    /// <summary>Top-1 accuracy, 1 − error.</summary>
     public double Accuracy => 1 - Error;
 }
 
+/// <summary>Loss and top-1 error of a model over batches, the same code for training-time evaluation and <c>resnet eval</c>.</summary>
 public static class Evaluation
 {
     /// <summary>
@@ -63,6 +65,7 @@ public static class TestSet
         }
     }
 
+    /// <summary>Loss and error of <paramref name="model"/> on the whole test set of <paramref name="data"/>.</summary>
     public static EvalResult Evaluate(nn.Module<Tensor, Tensor> model, CifarData data, Normalization normalization, Device device, int batchSize = 500) =>
         Evaluation.Evaluate(model, Batches(data, normalization, device, batchSize));
 }

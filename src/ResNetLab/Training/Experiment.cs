@@ -15,7 +15,9 @@ public sealed record ExperimentOptions
 
     /// <summary>Dataset folder or its parent; default: RESNET_DATA, then data/ (<see cref="DataLocation"/>).</summary>
     public string? DataDir { get; init; }
+    /// <summary>CPU, CUDA or auto (CUDA when visible).</summary>
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
+    /// <summary>Torch intra-op threads; null keeps libtorch's default.</summary>
     public int? Threads { get; init; }
 
     /// <summary>Retrain even when a finished run with this config exists (its folder is replaced).</summary>
@@ -23,19 +25,37 @@ public sealed record ExperimentOptions
 
     /// <summary>Stop after this many iterations without a final checkpoint — what a kill leaves behind (tests, demos).</summary>
     public int? StopAfter { get; init; }
+    /// <summary>Images per evaluation batch: a memory knob, not part of the run's identity.</summary>
     public int EvalBatchSize { get; init; } = 500;
 
     /// <summary>Builds the network for a config (tests inject odd ones); default: <see cref="Experiment.CreateModel"/>.</summary>
     public Func<RunConfig, nn.Module<Tensor, Tensor>>? ModelFactory { get; init; }
 }
 
-public enum RunOutcome { Trained, Resumed, Reused, Stopped }
+/// <summary>What <see cref="Experiment.RunOrLoad"/> did to produce its result.</summary>
+public enum RunOutcome
+{
+    /// <summary>Trained from scratch by this call.</summary>
+    Trained,
+
+    /// <summary>Continued from an interrupted run's last checkpoint.</summary>
+    Resumed,
+
+    /// <summary>A finished run with the same config was found; nothing trained.</summary>
+    Reused,
+
+    /// <summary>Stopped early on purpose (<see cref="ExperimentOptions.StopAfter"/>), without a final checkpoint.</summary>
+    Stopped,
+}
 
 /// <summary>A run folder, its record and metrics, and whether this call trained, resumed or reused it.</summary>
 public sealed record RunResult(string Folder, RunRecord Record, IReadOnlyList<MetricsRow> Metrics, RunOutcome Outcome)
 {
+    /// <summary>metrics.csv as a DataFrame (iteration, lr, train/test loss and error, images/s, elapsed).</summary>
     public DataFrame MetricsFrame => Runs.ToDataFrame(Metrics);
+    /// <summary>The run's checkpoint.bin (weights, momentum and state of the last checkpoint).</summary>
     public string CheckpointPath => Path.Combine(Folder, Runs.CheckpointFile);
+    /// <summary>The folder as the owner of its files (record, metrics, checkpoint, TensorBoard log).</summary>
     public RunFolder RunFolder => new(Folder);
 }
 
@@ -68,6 +88,12 @@ public static class Experiment
         return config with { Shortcut = config.Shortcut ?? spec.DefaultShortcut };
     }
 
+    /// <summary>The trained run for <paramref name="config"/>: reused when finished, resumed from its checkpoint when interrupted, else trained.</summary>
+    /// <param name="config">What to train; its default shortcut is made explicit first (<see cref="Resolve"/>).</param>
+    /// <param name="options">Where and how (runs folder, data, device, threads); nothing here changes the numbers.</param>
+    /// <param name="progress">Steps, evaluations and checkpoints as they happen (CLI progress bar, notebook live chart).</param>
+    /// <param name="cancellation">Stops after the current step with a checkpoint saved; the call then throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The run folder, its record and metrics, and whether it was trained, resumed, reused or stopped.</returns>
     public static RunResult RunOrLoad(RunConfig config, ExperimentOptions? options = null,
                                       IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {

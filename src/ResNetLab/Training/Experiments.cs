@@ -6,27 +6,49 @@ namespace ResNetLab.Training;
 /// <summary>A notebook's list of runs at one budget; shows as a table (model, schedule, data) in notebooks.</summary>
 public interface IExperimentPlan
 {
+    /// <summary>Heading shown above the plan's table and in reports.</summary>
     string Title { get; }
+    /// <summary>Every run of the plan, in training order.</summary>
     IEnumerable<RunConfig> AllRuns { get; }
 }
 
+/// <summary>Fig. 6 left/middle: plain nets and their residual twins at the same depths.</summary>
+/// <param name="Title">Heading shown above the plan.</param>
+/// <param name="Plain">The plain nets, shallow to deep.</param>
+/// <param name="Residual">The ResNets of the same depths.</param>
 public sealed record DegradationPlan(string Title, IReadOnlyList<RunConfig> Plain, IReadOnlyList<RunConfig> Residual) : IExperimentPlan
 {
+    /// <inheritdoc/>
     public IEnumerable<RunConfig> AllRuns => Plain.Concat(Residual);
 }
 
+/// <summary>A plan that is just a list of runs (shortcut options, basic vs bottleneck).</summary>
+/// <param name="Title">Heading shown above the plan.</param>
+/// <param name="Runs">The runs, in training order.</param>
 public sealed record RunsPlan(string Title, IReadOnlyList<RunConfig> Runs) : IExperimentPlan
 {
+    /// <inheritdoc/>
     public IEnumerable<RunConfig> AllRuns => Runs;
 }
 
+/// <summary>§4.2 very deep nets: ResNet-110 (with warm-up, seeds) and ResNet-1202.</summary>
+/// <param name="Title">Heading shown above the plan.</param>
+/// <param name="ResNet110">ResNet-110 runs, one per seed (five at the full budget, as Table 6's mean ± std).</param>
+/// <param name="ResNet1202">The ResNet-1202 run (a short, smaller-batch schedule below the full budget).</param>
+/// <param name="ResNet1202Batch">ResNet-1202's batch size, shown beside its results (128 only at the full budget).</param>
 public sealed record VeryDeepPlan(string Title, IReadOnlyList<RunConfig> ResNet110, IReadOnlyList<RunConfig> ResNet1202, int ResNet1202Batch) : IExperimentPlan
 {
+    /// <inheritdoc/>
     public IEnumerable<RunConfig> AllRuns => ResNet110.Concat(ResNet1202);
 }
 
+/// <summary>Fig. 7: trained nets whose 3×3 layer responses are measured on test images.</summary>
+/// <param name="Title">Heading shown above the plan.</param>
+/// <param name="Runs">The nets measured (plain-20/56, ResNet-20/56/110).</param>
+/// <param name="Images">Test images the responses are measured on.</param>
 public sealed record LayerResponsePlan(string Title, IReadOnlyList<RunConfig> Runs, int Images) : IExperimentPlan
 {
+    /// <inheritdoc/>
     public IEnumerable<RunConfig> AllRuns => Runs;
 }
 

@@ -18,6 +18,10 @@ public sealed class MomentumSgd : IDisposable
     Scalar? step;
     double stepRate = double.NaN;
 
+    /// <summary>An optimizer over named parameters (names key the momentum buffers in checkpoints).</summary>
+    /// <param name="parameters">The model's named parameters (<c>named_parameters()</c>).</param>
+    /// <param name="momentum">μ, 0.9 in §4.2.</param>
+    /// <param name="weightDecay">λ, 1e-4 in §4.2.</param>
     public MomentumSgd(IEnumerable<(string Name, Parameter Parameter)> parameters, double momentum, double weightDecay)
     {
         this.parameters = parameters.ToArray();
@@ -28,8 +32,11 @@ public sealed class MomentumSgd : IDisposable
         one = 1.0.ToScalar();
     }
 
+    /// <summary>μ in v ← μ·v + (g + λ·w).</summary>
     public double Momentum { get; }
+    /// <summary>λ, the L2 weight decay added to each gradient.</summary>
     public double WeightDecay { get; }
+    /// <summary>The velocity of each parameter by name; empty before the first step.</summary>
     public IReadOnlyDictionary<string, Tensor> MomentumBuffers => buffers;
 
     /// <summary>Drop the gradients (set to none) so backward writes fresh ones instead of adding into old ones.</summary>
@@ -42,6 +49,7 @@ public sealed class MomentumSgd : IDisposable
         }
     }
 
+    /// <summary>One update of every parameter that has a gradient, at <paramref name="learningRate"/>.</summary>
     public void Step(double learningRate)
     {
         if (learningRate != stepRate)
@@ -65,6 +73,7 @@ public sealed class MomentumSgd : IDisposable
         }
     }
 
+    /// <summary>Write the momentum buffers (by parameter name) into a checkpoint.</summary>
     public void Save(BinaryWriter writer)
     {
         writer.Write(buffers.Count);
@@ -76,6 +85,7 @@ public sealed class MomentumSgd : IDisposable
         }
     }
 
+    /// <summary>Read buffers written by <see cref="Save"/>; a name or shape that does not match this model is an error.</summary>
     public void Load(BinaryReader reader)
     {
         ClearBuffers();
@@ -99,6 +109,7 @@ public sealed class MomentumSgd : IDisposable
         buffers.Clear();
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         ClearBuffers();

@@ -26,8 +26,11 @@ public sealed record RunConfig
     /// <summary>How much of the schedule: <see cref="Training.Budget.Smoke"/>, <see cref="Training.Budget.Quick"/>, <see cref="Training.Budget.Full"/> (or a custom one).</summary>
     public Budget Budget { get; init; } = Budget.Quick;
 
+    /// <summary>Full (train 50k, test 10k) or validation (45k/5k, §4.2).</summary>
     public DataSplit Split { get; init; } = DataSplit.Full;
+    /// <summary>Seeds the initial weights, the batch order, augmentation and the validation split.</summary>
     public long Seed { get; init; }
+    /// <summary>Input normalisation: the paper's per-pixel mean subtraction (§4.2) unless an ablation asks for another.</summary>
     public NormalizationKind Normalization { get; init; } = NormalizationKind.Paper;
 
     /// <summary>§4.2 pad/crop/flip; off only for ablations.</summary>
@@ -49,8 +52,10 @@ public sealed record RunConfig
     /// <summary>Folder name under runs/; null derives one from the config (<see cref="RunName"/>).</summary>
     public string? Name { get; init; }
 
+    /// <summary>The schedule trained: <see cref="Recipe"/>, else the paper's scaled to the budget.</summary>
     [JsonIgnore]
     public TrainingRecipe ResolvedRecipe => Recipe ?? Budget.Recipe();
+    /// <summary>The dataset's file layout and class count (an unknown <see cref="Dataset"/> is an error here).</summary>
     [JsonIgnore]
     public CifarFormat Format => CifarFormat.Parse(Dataset);
 

@@ -13,24 +13,35 @@ public sealed class RunFolder(string path)
     /// <summary>runs/&lt;run name&gt; under <paramref name="runsDir"/> (default <see cref="RepoPaths.RunsDir"/>).</summary>
     public static RunFolder For(RunConfig config, string? runsDir = null) => new(Runs.Folder(config.RunName, runsDir));
 
+    /// <summary>Absolute path of the run folder.</summary>
     public string Path { get; } = System.IO.Path.GetFullPath(path);
+    /// <summary>The run name (the folder's name).</summary>
     public string Name => System.IO.Path.GetFileName(Path);
+    /// <summary>run.json: what ran, on what, with what result.</summary>
     public string RecordPath => System.IO.Path.Combine(Path, Runs.RecordFile);
+    /// <summary>metrics.csv: one row per evaluation.</summary>
     public string MetricsPath => System.IO.Path.Combine(Path, Runs.MetricsFile);
+    /// <summary>checkpoint.bin: weights, momentum and state of the last checkpoint.</summary>
     public string CheckpointPath => System.IO.Path.Combine(Path, Runs.CheckpointFile);
+    /// <summary>Whether a checkpoint exists (a run to resume).</summary>
     public bool HasCheckpoint => File.Exists(CheckpointPath);
 
     /// <summary>The record, or null when the folder holds none yet.</summary>
     public RunRecord? TryLoadRecord() => Runs.TryLoad(Path);
+    /// <summary>The record; an error when there is none or it is damaged.</summary>
     public RunRecord LoadRecord() => Runs.Load(Path);
+    /// <summary>Replace run.json atomically.</summary>
     public void SaveRecord(RunRecord record) => Runs.Save(Path, record);
 
+    /// <summary>The rows of metrics.csv; an error before the first evaluation.</summary>
     public IReadOnlyList<MetricsRow> ReadMetrics() => Runs.ReadMetrics(Path);
+    /// <summary>Replace metrics.csv atomically with these rows.</summary>
     public void WriteMetrics(IEnumerable<MetricsRow> rows) => Runs.WriteMetrics(Path, rows);
 
     /// <summary>The state of the last checkpoint (no weights loaded), or null when there is none.</summary>
     public CheckpointState? ReadCheckpointState() => HasCheckpoint ? Checkpoint.ReadState(CheckpointPath) : null;
 
+    /// <summary>Replace checkpoint.bin atomically: state, weights and momentum.</summary>
     public void SaveCheckpoint(CheckpointState state, nn.Module model, MomentumSgd optimizer) =>
         Checkpoint.Save(CheckpointPath, state, model, optimizer);
 
@@ -77,5 +88,6 @@ public sealed class RunFolder(string path)
         }
     }
 
+    /// <inheritdoc/>
     public override string ToString() => Path;
 }

@@ -4,7 +4,24 @@ using ResNetLab.Runtime;
 
 namespace ResNetLab.Training;
 
-public enum RunStatus { Running, Finished, Interrupted, Diverged, Failed }
+/// <summary>Where a run stands, as run.json records it.</summary>
+public enum RunStatus
+{
+    /// <summary>Training now, or killed or stopped early before the end (run again to resume from its checkpoint).</summary>
+    Running,
+
+    /// <summary>Trained the budget's whole schedule.</summary>
+    Finished,
+
+    /// <summary>Stopped by the user; resumes from its last checkpoint.</summary>
+    Interrupted,
+
+    /// <summary>The loss became non-finite; the last good checkpoint is kept.</summary>
+    Diverged,
+
+    /// <summary>Stopped by an error (see <see cref="RunRecord.Message"/>).</summary>
+    Failed,
+}
 
 /// <summary>One evaluation point (metrics.csv row). Train figures are over the batches seen since the previous row.</summary>
 public sealed record MetricsRow(
@@ -20,6 +37,7 @@ public sealed record MetricsRow(
 /// <summary>The last evaluation of a run; <see cref="TestAccuracy"/> = 1 − <see cref="TestError"/>.</summary>
 public sealed record FinalMetrics(double TrainLoss, double TrainError, double TestLoss, double TestError, int EvalImages)
 {
+    /// <summary>Test accuracy, 1 − test error.</summary>
     public double TestAccuracy => 1 - TestError;
 }
 
@@ -29,13 +47,20 @@ public sealed record FinalMetrics(double TrainLoss, double TrainError, double Te
 /// </summary>
 public sealed record RunRecord
 {
+    /// <summary>The run's folder name under runs/ (<see cref="RunConfig.RunName"/>).</summary>
     public required string Name { get; init; }
+    /// <summary>The config that defines the run (its identity).</summary>
     public required RunConfig Config { get; init; }
+    /// <summary><see cref="RunConfig.Hash"/> of <see cref="Config"/>: a folder holding another config is never reused.</summary>
     public required string ConfigHash { get; init; }
+    /// <summary>How much of the schedule the run got (from its config).</summary>
     [JsonIgnore]
     public Budget Budget => Config.Budget;
+    /// <summary>The schedule actually trained (the paper's scaled to the budget, or a custom one).</summary>
     public required TrainingRecipe Recipe { get; init; }
+    /// <summary>The warm-up rule in force (§4.2, ResNet-110 and deeper); null without warm-up.</summary>
     public WarmupRule? Warmup { get; init; }
+    /// <summary>First iteration at the scheduled rate after the warm-up; null while warming up or without one.</summary>
     public int? WarmupEndedAt { get; init; }
 
     /// <summary>CIFAR-10 or CIFAR-100.</summary>
@@ -46,6 +71,7 @@ public sealed record RunRecord
 
     /// <summary>The honest one-line label for charts, e.g. "CIFAR-10 lossy mirror (JPEG q75 pixels, …)".</summary>
     public required string DataLabel { get; init; }
+    /// <summary>The data folder the run read.</summary>
     public required string DataDirectory { get; init; }
 
     /// <summary>E.g. "train 50,000 / test 10,000".</summary>
@@ -53,25 +79,36 @@ public sealed record RunRecord
 
     /// <summary>test or validation: what the test_* columns were measured on.</summary>
     public required string EvalSet { get; init; }
+    /// <summary>Seed of the initial weights, batch order, augmentation and validation split.</summary>
     public required long Seed { get; init; }
+    /// <summary>The device it trained on, e.g. cpu or cuda:0.</summary>
     public required string Device { get; init; }
 
     /// <summary>Activation layout the run trained with: nhwc (channels-last) or nchw; null in records made before it was kept.</summary>
     public string? Layout { get; init; }
+    /// <summary>TorchSharp, libtorch and .NET versions, device and threads of the (last) training process.</summary>
     public required RuntimeInfo Runtime { get; init; }
+    /// <summary>Trainable parameters of the network as built (Table 6 lists the paper's).</summary>
     public required long Parameters { get; init; }
+    /// <summary>When the first session started (UTC).</summary>
     public required DateTime StartedUtc { get; init; }
+    /// <summary>When the run finished or stopped (UTC); null while running.</summary>
     public DateTime? EndedUtc { get; init; }
 
     /// <summary>Seconds spent training and evaluating, summed over every session of the run (resumes included).</summary>
     public double WallSeconds { get; init; }
+    /// <summary>Running, finished, interrupted, diverged or failed.</summary>
     public required RunStatus Status { get; init; }
+    /// <summary>Iterations completed.</summary>
     public int Iteration { get; init; }
+    /// <summary>Training processes that worked on the run (1 + resumes).</summary>
     public int Sessions { get; init; } = 1;
+    /// <summary>The last evaluation; null before the first.</summary>
     public FinalMetrics? Final { get; init; }
 
     /// <summary>Peak resident memory of the (last) training process, MB: flat memory shows as a small, steady figure.</summary>
     public double PeakRssMb { get; init; }
+    /// <summary>Why the run stopped when it did not finish (the error, or where it was interrupted).</summary>
     public string? Message { get; init; }
 
     /// <summary>E.g. "resnet20 (A) · quick · CIFAR-10 mirror · seed 0 · cpu" — for chart legends and titles.</summary>
@@ -84,6 +121,7 @@ public sealed record RunRecord
 /// <summary>The JSON conventions of run records: snake_case names, enums as lower-case strings, indented.</summary>
 public static class RunJson
 {
+    /// <summary>The options every run.json is written and read with.</summary>
     public static JsonSerializerOptions Options { get; } = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

@@ -12,20 +12,26 @@ namespace ResNetLab.Training;
 /// </summary>
 public static class Runs
 {
+    /// <summary>A run's record file name.</summary>
     public const string RecordFile = "run.json";
+    /// <summary>A run's metrics file name.</summary>
     public const string MetricsFile = "metrics.csv";
+    /// <summary>A run's checkpoint file name.</summary>
     public const string CheckpointFile = "checkpoint.bin";
+    /// <summary>The header of metrics.csv, the column names notebooks and reports use.</summary>
     public const string MetricsHeader = "iteration,lr,train_loss,train_error,test_loss,test_error,images_per_s,elapsed_s";
 
     /// <summary>runs/&lt;name&gt; under <paramref name="runsDir"/> (default <see cref="RepoPaths.RunsDir"/>).</summary>
     public static string Folder(string name, string? runsDir = null) => Path.Combine(runsDir ?? RepoPaths.RunsDir, name);
 
+    /// <summary>The record in <paramref name="runDir"/>, or null when it has none; a damaged one is an error.</summary>
     public static RunRecord? TryLoad(string runDir)
     {
         var path = Path.Combine(runDir, RecordFile);
         return File.Exists(path) ? Load(runDir) : null;
     }
 
+    /// <summary>The record in <paramref name="runDir"/>; a missing or damaged one is an error naming the file.</summary>
     public static RunRecord Load(string runDir)
     {
         var path = Path.Combine(runDir, RecordFile);
@@ -77,6 +83,7 @@ public static class Runs
 
     static string G(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
+    /// <summary>The rows of <paramref name="runDir"/>'s metrics.csv; a missing file (no evaluation yet) or a wrong header is an error.</summary>
     public static IReadOnlyList<MetricsRow> ReadMetrics(string runDir)
     {
         var path = Path.Combine(runDir, MetricsFile);
@@ -96,6 +103,7 @@ public static class Runs
     /// <summary>metrics.csv as a DataFrame: iteration (int), lr, train_loss, train_error, test_loss, test_error, images_per_s, elapsed_s.</summary>
     public static DataFrame Metrics(string runDir) => ToDataFrame(ReadMetrics(runDir));
 
+    /// <summary>Metrics rows as a DataFrame with metrics.csv's column names.</summary>
     public static DataFrame ToDataFrame(IReadOnlyList<MetricsRow> rows) => new(
         new Int32DataFrameColumn("iteration", rows.Select(r => r.Iteration)),
         new DoubleDataFrameColumn("lr", rows.Select(r => r.LearningRate)),

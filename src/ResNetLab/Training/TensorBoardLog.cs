@@ -26,6 +26,7 @@ public static class TensorBoardLog
         return writer;
     }
 
+    /// <summary>Write one metrics row's scalars (<see cref="Tags"/>) at its iteration.</summary>
     public static void Append(TorchSharp.Modules.SummaryWriter writer, MetricsRow row, bool warmingUp, string evalName)
     {
         // Wall time in whole Unix seconds, what TensorBoard expects (SummaryWriter's own default is .NET ticks).

@@ -6,7 +6,17 @@ using F = TorchSharp.torch.nn.functional;
 namespace ResNetLab.Training;
 
 /// <summary>How a <see cref="Trainer.Run"/> call ended.</summary>
-public enum TrainerStop { Finished, Cancelled, StoppedAt }
+public enum TrainerStop
+{
+    /// <summary>The schedule's last iteration was trained.</summary>
+    Finished,
+
+    /// <summary>The cancellation token fired; a checkpoint was saved first.</summary>
+    Cancelled,
+
+    /// <summary>The stop-after iteration was reached (no final checkpoint, as a kill would leave it).</summary>
+    StoppedAt,
+}
 
 /// <summary>
 /// Where a trainer's results go. The trainer computes and never writes a file; its owner (a <see cref="TrainingSession"/>)
@@ -41,6 +51,14 @@ public sealed class Trainer
     IntervalTotals interval = IntervalTotals.Empty;
     double elapsedBefore;
 
+    /// <summary>A trainer for <paramref name="model"/>; the loader's batch size must be the recipe's.</summary>
+    /// <param name="model">The network to train (in train mode; evaluation switches and restores).</param>
+    /// <param name="loader">Training batches; its batch size must be the recipe's.</param>
+    /// <param name="optimizer">Momentum SGD over the model's parameters.</param>
+    /// <param name="schedule">The learning rate per iteration, warm-up included.</param>
+    /// <param name="config">The run: budget (evaluation and checkpoint points) and recipe.</param>
+    /// <param name="evalBatchSize">Images per evaluation batch (memory only).</param>
+    /// <param name="callbacks">Where metrics and checkpoints go; none: results stay in memory.</param>
     public Trainer(nn.Module<Tensor, Tensor> model, CifarLoader loader, MomentumSgd optimizer, LearningRateSchedule schedule,
                    RunConfig config, int evalBatchSize = 500, TrainerCallbacks? callbacks = null)
     {
@@ -55,8 +73,11 @@ public sealed class Trainer
 
     /// <summary>Iterations completed.</summary>
     public int Iteration { get; private set; }
+    /// <summary>Every metrics row so far, restored rows included.</summary>
     public List<MetricsRow> Metrics { get; } = [];
+    /// <summary>Training and evaluation seconds over all sessions of the run.</summary>
     public double ElapsedSeconds => elapsedBefore + session.Elapsed.TotalSeconds;
+    /// <summary>Iteration of the last checkpoint handed out; null before the first.</summary>
     public int? LastCheckpoint { get; private set; }
 
     readonly Stopwatch session = new();

@@ -1,6 +1,20 @@
 namespace ResNetLab.Training;
 
-public enum ProgressKind { Step, Evaluation, Checkpoint, Finished }
+/// <summary>What a <see cref="TrainingProgress"/> event reports.</summary>
+public enum ProgressKind
+{
+    /// <summary>A training step (test figures are the latest evaluation's).</summary>
+    Step,
+
+    /// <summary>A new metrics row was evaluated.</summary>
+    Evaluation,
+
+    /// <summary>A checkpoint was saved.</summary>
+    Checkpoint,
+
+    /// <summary>The schedule is complete.</summary>
+    Finished,
+}
 
 /// <summary>
 /// One progress event. Train loss/error are over the batches since the last evaluation; test figures are those of

@@ -34,11 +34,13 @@ public sealed record TrainingRecipe(
     public double ScheduledRate(int iteration) =>
         LearningRate * Math.Pow(LrDecay, Milestones.Count(m => iteration >= m));
 
+    /// <summary>Same values, milestones compared by content (so records and checkpoints round-trip equal).</summary>
     public bool Equals(TrainingRecipe? other) =>
         other is not null && BatchSize == other.BatchSize && LearningRate == other.LearningRate && Momentum == other.Momentum &&
         WeightDecay == other.WeightDecay && Milestones.AsSpan().SequenceEqual(other.Milestones) && LrDecay == other.LrDecay &&
         Iterations == other.Iterations;
 
+    /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(BatchSize, LearningRate, Iterations, Milestones.Length);
 }
 
@@ -51,6 +53,7 @@ public sealed record TrainingRecipe(
 /// </summary>
 public sealed record WarmupRule(double LearningRate = 0.01, double UntilTrainErrorBelow = 0.80, int Window = 400)
 {
+    /// <summary>§4.2's rule: lr 0.01 until the training error is below 80%, then the scheduled rate.</summary>
     public static WarmupRule Paper { get; } = new();
 
     /// <summary>The paper warms up its 110-layer network; we apply the same rule at that depth and beyond (1202).</summary>

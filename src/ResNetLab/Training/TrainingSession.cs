@@ -66,9 +66,13 @@ public sealed class TrainingSession : IDisposable
     public static TrainingSession Open(RunConfig config, RunFolder folder, ExperimentOptions options, RunRecord? previous) =>
         new(config, folder, options, previous);
 
+    /// <summary>The run's config, resolved (shortcut explicit).</summary>
     public RunConfig Config { get; }
+    /// <summary>The training loop of this session.</summary>
     public Trainer Trainer { get; }
+    /// <summary>The learning-rate schedule, warm-up included.</summary>
     public LearningRateSchedule Schedule { get; }
+    /// <summary>The warm-up rule of the run; null without one.</summary>
     public WarmupRule? Warmup { get; }
 
     /// <summary>The checkpoint this session continues from; null when it starts from scratch.</summary>
@@ -132,6 +136,7 @@ public sealed class TrainingSession : IDisposable
 
     readonly DateTime startedUtc = DateTime.UtcNow;
 
+    /// <summary>Frees the data loader, the momentum buffers and the model (the record is already written).</summary>
     public void Dispose()
     {
         loader.Dispose();

@@ -6,15 +6,20 @@ namespace ResNetLab.Models.Interop;
 /// <summary>A Python global (module + name) seen in a pickle, e.g. torch._utils._rebuild_tensor_v2.</summary>
 public sealed record PyGlobal(string Module, string Name)
 {
+    /// <inheritdoc/>
     public override string ToString() => $"{Module}.{Name}";
 }
 
 /// <summary>An object of a class this reader does not rebuild (argparse.Namespace, numpy scalars…): kept opaque.</summary>
 public sealed class PyObject(PyGlobal type, object?[] args)
 {
+    /// <summary>The class the pickle named.</summary>
     public PyGlobal Type { get; } = type;
+    /// <summary>Constructor arguments (REDUCE/NEWOBJ).</summary>
     public object?[] Args { get; } = args;
+    /// <summary>What BUILD (__setstate__) gave it, if anything.</summary>
     public object? State { get; set; }
+    /// <inheritdoc/>
     public override string ToString() => $"<{Type}>";
 }
 
