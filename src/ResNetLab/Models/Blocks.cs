@@ -103,6 +103,7 @@ public abstract class ResidualBlock : Module<Tensor, Tensor>
     /// </summary>
     protected void AddShortcut(string name, ShortcutOption? option, long inChannels, long outChannels, long stride)
     {
+        RecordShape(inChannels, outChannels, stride);
         var grows = stride != 1 || inChannels != outChannels;
         Shortcut = option switch
         {
@@ -113,6 +114,40 @@ public abstract class ResidualBlock : Module<Tensor, Tensor>
             _ => null,
         };
         if (Shortcut is not null) register_module(name, Shortcut);
+    }
+
+    long blockIn, blockOut, blockStride;
+
+    /// <summary>The block's input and output channels and stride (what a lesion bridges).</summary>
+    protected void RecordShape(long inChannels, long outChannels, long stride) => (blockIn, blockOut, blockStride) = (inChannels, outChannels, stride);
+
+    /// <summary>
+    /// Veit, Wilber, Belongie (NeurIPS 2016) "lesion": the residual branch F is deleted and only the shortcut passes —
+    /// the block outputs ReLU(shortcut(x)) instead of ReLU(F(x) + shortcut(x)). Where a block changes resolution or
+    /// width, its shortcut is what it always was (option A: stride-2 subsampling and zero channels; B/C: the
+    /// projection). A plain block, which has no shortcut, is bridged the same parameter-free way (identity, or option
+    /// A's mapping where the shape changes), so plain and residual nets lose exactly the same layers. Evaluation-time
+    /// surgery: set it, evaluate, clear it (<see cref="ResNetModel.Lesion"/>).
+    /// </summary>
+    public bool Lesioned { get; set; }
+
+    /// <summary>The block's output with its residual branch deleted (see <see cref="Lesioned"/>).</summary>
+    protected Tensor LesionedOutput(Tensor x)
+    {
+        if (this is PreActBlock)   // no ReLU after the addition in pre-activation blocks: the shortcut alone passes
+            return Shortcut is Sequential p ? Conv.Run((Conv2d)p.children().First(), x) : x.alias();
+        switch (Shortcut)
+        {
+            case Sequential projection:
+                using (var p = Conv.RunProjection(projection, x)) return p.relu();
+            case ZeroPadShortcut pad:
+                using (var s = pad.call(x)) return s.relu();
+            case null when blockStride != 1 || blockIn != blockOut:
+                using (var bridge = new ZeroPadShortcut(blockIn, blockOut, blockStride))
+                using (var s = bridge.call(x)) return s.relu();
+            default:
+                return x.relu();
+        }
     }
 
     /// <summary>out += shortcut(x) (identity when none), in place: BN's backward does not need its output.</summary>
@@ -174,6 +209,7 @@ public sealed class BasicBlock : ResidualBlock
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
+        if (Lesioned) return LesionedOutput(x);
         using var c1 = Conv.Run(conv1, x);
         using var h = bn1.call(c1).relu_();
         using var c2 = Conv.Run(conv2, h);
@@ -229,6 +265,7 @@ public sealed class BottleneckBlock : ResidualBlock
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
+        if (Lesioned) return LesionedOutput(x);
         using var c1 = Conv.Run(conv1, x);
         using var h1 = bn1.call(c1).relu_();
         using var c2 = Conv.Run(conv2, h1);

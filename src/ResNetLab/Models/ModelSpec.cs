@@ -10,13 +10,17 @@ namespace ResNetLab.Models;
 /// <param name="Family">CIFAR (§4.2) or ImageNet (Table 1) layout.</param>
 /// <param name="Block">Basic or bottleneck (Fig. 5).</param>
 /// <param name="Residual">With shortcuts (ResNet) or without (the plain twin, §4.1).</param>
-public sealed record ModelSpec(string Name, ModelFamily Family, BlockKind Block, bool Residual, IReadOnlyList<int> BlocksPerStage)
+/// <param name="PreActivation">He et al.'s follow-up (ECCV 2016): BN → ReLU → conv blocks, no ReLU after the addition,
+/// a final BN-ReLU before pooling, 1×1 projections (no BN) where dimensions grow (<see cref="PreActBlock"/>).</param>
+public sealed record ModelSpec(string Name, ModelFamily Family, BlockKind Block, bool Residual, IReadOnlyList<int> BlocksPerStage,
+                               bool PreActivation = false)
 {
     /// <summary>Weighted layers on the main path (convs + fc), as the paper counts depth: 6n+2, 9n+2, or Table 1's.</summary>
     public int Depth => LayersPerBlock * BlocksPerStage.Sum() + 2;
 
-    /// <summary>3×3 layers (Fig. 7's responses): the stem's, then two per basic block or one per bottleneck.</summary>
-    public int ThreeByThreeLayers => (Family == ModelFamily.Cifar ? 1 : 0) + BlocksPerStage.Sum() * (Block == BlockKind.Basic ? 2 : 1);
+    /// <summary>3×3 layers with a BN right after them (Fig. 7's responses): the stem's, then two per basic block or one per
+    /// bottleneck; none in pre-activation nets, where BN comes before each conv.</summary>
+    public int ThreeByThreeLayers => PreActivation ? 0 : (Family == ModelFamily.Cifar ? 1 : 0) + BlocksPerStage.Sum() * (Block == BlockKind.Basic ? 2 : 1);
 
     /// <summary>Weighted layers per block: 2 (basic) or 3 (bottleneck), the n in 6n+2 / 9n+2.</summary>
     public int LayersPerBlock => Block == BlockKind.Basic ? 2 : 3;
@@ -27,8 +31,9 @@ public sealed record ModelSpec(string Name, ModelFamily Family, BlockKind Block,
     /// <summary>Filters per stage: 16/32/64 on CIFAR (§4.2), 64/128/256/512 on ImageNet (Table 1).</summary>
     public IReadOnlyList<long> Widths => Family == ModelFamily.Cifar ? [16, 32, 64] : [64, 128, 256, 512];
 
-    /// <summary>The paper's choice when none is asked for: A on CIFAR (§4.2), B on ImageNet (Table 2); none for plain nets.</summary>
-    public ShortcutOption? DefaultShortcut => Residual ? Family == ModelFamily.Cifar ? ShortcutOption.A : ShortcutOption.B : null;
+    /// <summary>The paper's choice when none is asked for: A on CIFAR (§4.2), B on ImageNet (Table 2); none for plain nets,
+    /// nor for pre-activation nets, which have their one rule (projection where dimensions grow).</summary>
+    public ShortcutOption? DefaultShortcut => Residual && !PreActivation ? Family == ModelFamily.Cifar ? ShortcutOption.A : ShortcutOption.B : null;
 
     /// <summary>Classifier outputs when none are asked for: 10 on CIFAR, 1000 on ImageNet.</summary>
     public int DefaultClasses => Family == ModelFamily.Cifar ? 10 : 1000;
@@ -49,6 +54,7 @@ public sealed record ModelSpec(string Name, ModelFamily Family, BlockKind Block,
         static long Conv(long inC, long outC, long k) => inC * outC * k * k;
         static long Norm(long c) => 2 * c;
         var stem = Widths[0];
+        if (PreActivation) return PreActivationParameters(classes ?? DefaultClasses);
         long total = Conv(3, stem, Family == ModelFamily.Cifar ? 3 : 7) + Norm(stem);
         var inChannels = stem;
         for (var s = 0; s < BlocksPerStage.Count; s++)
@@ -64,5 +70,25 @@ public sealed record ModelSpec(string Name, ModelFamily Family, BlockKind Block,
                 inChannels = outChannels;
             }
         return total + inChannels * (classes ?? DefaultClasses) + (classes ?? DefaultClasses);
+    }
+
+    long PreActivationParameters(int classes)
+    {
+        static long Conv(long inC, long outC, long k) => inC * outC * k * k;
+        static long Norm(long c) => 2 * c;
+        long total = Conv(3, Widths[0], 3);   // the stem is a bare conv: the first block's BN-ReLU follows it
+        var inChannels = Widths[0];
+        for (var s = 0; s < BlocksPerStage.Count; s++)
+            for (var i = 0; i < BlocksPerStage[s]; i++)
+            {
+                var width = Widths[s];
+                var outChannels = width * Expansion;
+                total += Block == BlockKind.Basic
+                    ? Norm(inChannels) + Conv(inChannels, width, 3) + Norm(width) + Conv(width, width, 3)
+                    : Norm(inChannels) + Conv(inChannels, width, 1) + Norm(width) + Conv(width, width, 3) + Norm(width) + Conv(width, outChannels, 1);
+                if ((s > 0 && i == 0) || inChannels != outChannels) total += Conv(inChannels, outChannels, 1);
+                inChannels = outChannels;
+            }
+        return total + Norm(inChannels) + inChannels * classes + classes;   // final BN, then the classifier
     }
 }

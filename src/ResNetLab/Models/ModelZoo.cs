@@ -24,6 +24,10 @@ public static class ModelZoo
         }
         // ResNet-164: bottleneck CIFAR net (9n+2, n = 18) of the authors' follow-up (He et al. 2016, "Identity Mappings").
         yield return Cifar(18, BlockKind.Bottleneck, residual: true) with { Name = "resnet164" };
+        // Pre-activation nets (He et al., "Identity Mappings in Deep Residual Networks", ECCV 2016, Tables 2–3).
+        yield return Cifar(18, BlockKind.Basic, residual: true) with { Name = "preact-resnet110", PreActivation = true };
+        yield return Cifar(18, BlockKind.Bottleneck, residual: true) with { Name = "preact-resnet164", PreActivation = true };
+        yield return Cifar(111, BlockKind.Bottleneck, residual: true) with { Name = "preact-resnet1001", PreActivation = true };
     }
 
     static ModelSpec Cifar(int n, BlockKind block, bool residual)

@@ -16,7 +16,8 @@ namespace ResNetLab.Models;
 public sealed class ResNetModel : Module<Tensor, Tensor>
 {
     readonly Conv2d conv1;
-    readonly BatchNorm2d bn1;
+    readonly BatchNorm2d? bn1;
+    readonly BatchNorm2d? finalNorm;
     readonly MaxPool2d? maxpool;
     readonly Sequential[] stages;
     readonly Linear classifier;
@@ -34,17 +35,22 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
         if (options.StrideOn3x3 && !(spec.Family == ModelFamily.ImageNet && spec.Block == BlockKind.Bottleneck))
             throw new ArgumentException($"strideOn3x3 (torchvision v1.5) applies to ImageNet bottleneck networks, not {spec.Name}");
         if (options.NumClasses is < 1) throw new ArgumentOutOfRangeException(nameof(options), options.NumClasses, "the number of classes must be positive");
+        if (spec.PreActivation && (options.Shortcut is not null || options.ZeroInitResidual))
+            throw new ArgumentException($"{spec.Name} is a pre-activation network: its shortcut rule is fixed (projection where dimensions grow) and it has no BN ending the branch to zero-initialise");
         Spec = spec;
         Shortcut = spec.Residual ? options.Shortcut ?? spec.DefaultShortcut : null;
         NumClasses = options.NumClasses ?? spec.DefaultClasses;
         var cifar = spec.Family == ModelFamily.Cifar;
 
         conv1 = cifar ? Conv.Conv3x3(3, spec.Widths[0]) : Conv2d(3, spec.Widths[0], kernel_size: 7, stride: 2, padding: 3, bias: false);
-        bn1 = BatchNorm2d(spec.Widths[0]);
         register_module("conv1", conv1);
-        register_module("bn1", bn1);
-        if (cifar) taps.Add(("conv1", bn1));   // the CIFAR stem is a 3×3 layer too (Fig. 7 counts it)
-        else register_module("maxpool", maxpool = MaxPool2d(kernel_size: 3, stride: 2, padding: 1));
+        if (!spec.PreActivation)   // pre-activation: the first block's BN-ReLU follows the stem conv
+        {
+            bn1 = BatchNorm2d(spec.Widths[0]);
+            register_module("bn1", bn1);
+            if (cifar) taps.Add(("conv1", bn1));   // the CIFAR stem is a 3×3 layer too (Fig. 7 counts it)
+        }
+        if (!cifar) register_module("maxpool", maxpool = MaxPool2d(kernel_size: 3, stride: 2, padding: 1));
 
         long inChannels = spec.Widths[0];
         stages = new Sequential[spec.BlocksPerStage.Count];
@@ -54,6 +60,7 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
             register_module($"layer{s + 1}", stages[s]);
             inChannels = spec.Widths[s] * spec.Expansion;
         }
+        if (spec.PreActivation) register_module("bn", finalNorm = BatchNorm2d(inChannels));   // BN-ReLU before pooling
         classifier = Linear(inChannels, NumClasses);
         register_module(ClassifierName, classifier);
         InitializeWeights(options.ZeroInitResidual);
@@ -66,9 +73,10 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
         for (var i = 0; i < Spec.BlocksPerStage[s]; i++)
         {
             var stride = s > 0 && i == 0 ? 2 : 1;
-            ResidualBlock block = Spec.Block == BlockKind.Basic
-                ? new BasicBlock(inChannels, Spec.Widths[s], stride, Shortcut, ShortcutName)
-                : new BottleneckBlock(inChannels, Spec.Widths[s], stride, Shortcut, ShortcutName, strideOn3x3);
+            ResidualBlock block = Spec.PreActivation ? new PreActBlock(inChannels, Spec.Widths[s], stride, Spec.Block)
+                : Spec.Block == BlockKind.Basic
+                    ? new BasicBlock(inChannels, Spec.Widths[s], stride, Shortcut, ShortcutName)
+                    : new BottleneckBlock(inChannels, Spec.Widths[s], stride, Shortcut, ShortcutName, strideOn3x3);
             var name = $"layer{s + 1}.{i}";
             blocks.Add((name, block));
             taps.AddRange(block.ThreeByThreeOutputs.Select(t => ($"{name}.{t.Conv}", t.Norm)));
@@ -134,10 +142,10 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
     }
 
     /// <summary>`linear` in the CIFAR reference, `fc` in torchvision.</summary>
-    public string ClassifierName => Family == ModelFamily.Cifar ? "linear" : "fc";
+    public string ClassifierName => Family == ModelFamily.Cifar && !Spec.PreActivation ? "linear" : "fc";
 
     /// <summary>`shortcut` in the CIFAR reference, `downsample` in torchvision.</summary>
-    public string ShortcutName => Family == ModelFamily.Cifar ? "shortcut" : "downsample";
+    public string ShortcutName => Family == ModelFamily.Cifar && !Spec.PreActivation ? "shortcut" : "downsample";
 
     /// <summary>The residual blocks with their qualified names (layer1.0, …), in forward order.</summary>
     public IReadOnlyList<(string Name, ResidualBlock Block)> Blocks => blocks;
@@ -149,8 +157,12 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var input = ToLayout(Precision == Precision.Bf16 && x.dtype == ScalarType.Float32 ? x.to(ScalarType.BFloat16) : x.alias());
-        using var c = Conv.Run(conv1, input);
-        var h = bn1.call(c).relu_();
+        var h = Conv.Run(conv1, input);
+        if (bn1 is not null)
+        {
+            using var c = h;
+            h = bn1.call(c).relu_();
+        }
         if (maxpool is not null)
         {
             using var stem = h;
@@ -161,6 +173,11 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
             using var previous = h;
             h = stage.call(previous);
         }
+        if (finalNorm is not null)
+        {
+            using var last = h;
+            h = finalNorm.call(last).relu_();
+        }
         using (h)
         {
             using var pooled = h.mean([2, 3]);
@@ -170,6 +187,25 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
             using var logits = functional.linear(pooled, w, b);
             return logits.to(ScalarType.Float32);   // the loss in float32, as autocast computes it
         }
+    }
+
+    /// <summary>
+    /// Delete the residual branches of the named blocks (e.g. "layer2.3") until the returned object is disposed — the
+    /// lesion study of Veit et al. (NeurIPS 2016) as evaluation-time surgery, no retraining. See
+    /// <see cref="ResidualBlock.Lesioned"/> for what a deleted block passes on. Unknown names are an error.
+    /// </summary>
+    public IDisposable Lesion(params IEnumerable<string> blockNames)
+    {
+        var byName = blocks.ToDictionary(b => b.Item1, b => b.Item2);
+        var chosen = blockNames.Select(n => byName.TryGetValue(n, out var b) ? b
+            : throw new ArgumentException($"{Name} has no block '{n}' (blocks: {blocks[0].Item1} … {blocks[^1].Item1})")).ToList();
+        foreach (var b in chosen) b.Lesioned = true;
+        return new Restore(() => { foreach (var b in chosen) b.Lesioned = false; });
+    }
+
+    sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace ResNetLab.Tests.Models;
 /// <summary>A spec describes its network completely without building it; the built module agrees with it.</summary>
 public class ModelSpecTests
 {
-    public static TheoryData<string> Registered() => [.. ModelZoo.Names().Where(n => n is not ("resnet1202" or "plain1202" or "resnet152" or "resnet101"))];
+    public static TheoryData<string> Registered() => [.. ModelZoo.Names().Where(n => n is not ("resnet1202" or "plain1202" or "resnet152" or "resnet101" or "preact-resnet1001"))];
 
     [Theory]
     [MemberData(nameof(Registered))]
@@ -78,5 +78,28 @@ public class ModelSpecTests
         var e = Assert.Throws<ArgumentException>(() => ModelZoo.Spec("resnet21"));
         Assert.Contains("registered: resnet20", e.Message);
         Assert.Throws<ArgumentException>(() => ModelZoo.Spec("plain11-bottleneck"));   // no plain bottleneck nets
+    }
+
+    [Fact]
+    public void Pre_activation_nets_have_the_identity_mappings_papers_sizes()
+    {
+        // The printed counts are those of the conv and fc weights: BN's γ and β (2 per channel of every BN) are left out
+        // — for ResNet-1001 that is 10.18M printed as "10.2M", 10.33M with them; for 110 and 164 both round to 1.7M.
+        foreach (var row in IdentityMappingsNumbers.Cifar10)
+        {
+            var spec = ModelZoo.Spec(row.Model);
+            Assert.True(spec.PreActivation);
+            Assert.Equal(row.Depth, spec.Depth);
+            using var net = ModelZoo.Create(row.Model);
+            Assert.Equal(spec.ExpectedParameters(), Complexity.CountParameters(net));
+            var weights = net.named_parameters().Where(p => !p.name.Split('.')[^2].StartsWith("bn", StringComparison.Ordinal)).Sum(p => p.parameter.numel());
+            Assert.Equal(row.ParamsMillions, Math.Round(weights / 1e6, 1));
+        }
+        using var model = ModelZoo.Create("preact-resnet164");
+        Assert.Equal(ModelZoo.Spec("preact-resnet164").ExpectedParameters(), Complexity.CountParameters(model));
+        Assert.Contains("layer1.0.downsample.0.weight", model.state_dict().Keys);   // bearpaw/pytorch-classification names
+        Assert.Contains("bn.running_var", model.state_dict().Keys);
+        Assert.Contains("fc.weight", model.state_dict().Keys);
+        Assert.Throws<ArgumentException>(() => ModelZoo.Create("preact-resnet110", ShortcutOption.A));
     }
 }
