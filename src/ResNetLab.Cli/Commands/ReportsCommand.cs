@@ -31,6 +31,14 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
         [Description("Skip the headless Chromium check")]
         public bool NoBrowser { get; init; }
 
+        [CommandOption("--engine <ENGINE>")]
+        [Description("repl (dotnet-repl, default) | jupyter (jupyter nbconvert --execute with this checkout's .net-csharp kernel)")]
+        public string? Engine { get; init; }
+
+        [CommandOption("--compare-with <DIR>")]
+        [Description("Reports folder of another engine: each notebook must have as many chart outputs as there")]
+        public string? CompareWith { get; init; }
+
         [CommandOption("--data <DIR>")]
         [Description("CIFAR-10 folder passed to the notebooks as RESNET_DATA")]
         public string? Data { get; init; }
@@ -40,6 +48,8 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
     {
         var budget = (settings.Budget ?? Environment.GetEnvironmentVariable("RESNET_BUDGET") ?? "quick").Trim().ToLowerInvariant();
         if (budget is not ("smoke" or "quick" or "full")) throw new ArgumentException($"--budget '{budget}' is not one of: smoke, quick, full");
+        var engine = NotebookRunner.ParseEngine(settings.Engine);
+        if (settings.CompareWith is { } cw && !Directory.Exists(cw)) throw new ArgumentException($"--compare-with {cw}: no such folder (expected a reports folder with executed .ipynb files)");
         TorchRuntime.Initialize();
         var root = RepoPaths.Root;
         var notebooks = ReportBuilder.DiscoverNotebooks(Path.Combine(root, "notebooks"),
@@ -48,7 +58,8 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
         var env = new Dictionary<string, string>();
         if (settings.Data is { } d) env["RESNET_DATA"] = Path.GetFullPath(d);
         var options = new ReportOptions(budget, Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "reports")), notebooks, timeout,
-            BrowserCheck: !settings.NoBrowser, Environment: env);
+            BrowserCheck: !settings.NoBrowser, Environment: env, Engine: engine,
+            CompareWith: settings.CompareWith is null ? null : Path.GetFullPath(settings.CompareWith));
         var reports = ReportBuilder.Build(options, line => AnsiConsole.MarkupLine(Markup.Escape(line)));
         var failures = reports.Where(r => !r.Ok).ToList();
         foreach (var r in failures)

@@ -70,7 +70,7 @@ public static class Doctor
         var mapped = MappedLibraries().FirstOrDefault(p => p.EndsWith("/libLibTorchSharp.so", StringComparison.Ordinal));
         if (mapped is not null) return mapped;
         return TorchRuntime.NativeDirectoryCandidates()
-            .Prepend(Path.Combine(AppContext.BaseDirectory, "runtimes/linux-x64/native"))
+            .Prepend(Path.Combine(AppContext.BaseDirectory, $"runtimes/{System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}/native"))
             .Select(d => Path.Combine(d, "libLibTorchSharp.so")).FirstOrDefault(File.Exists);
     }
 
