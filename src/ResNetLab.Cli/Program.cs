@@ -14,6 +14,12 @@ app.Configure(config =>
     config.AddCommand<TrainCommand>("train").WithDescription("Train (or reuse, or resume) one run: the paper's CIFAR recipe at a budget.");
     config.AddCommand<EvalCommand>("eval").WithDescription("Test accuracy of a run, a checkpoint or PyTorch weights.");
     config.AddCommand<BenchCommand>("bench").WithDescription("Training, evaluation and data-path throughput and memory.");
+    config.AddBranch("notebook", notebook =>
+    {
+        notebook.SetDescription("A notebook without a notebook kernel: as a .NET 10 file-based app that writes an HTML page.");
+        notebook.AddCommand<NotebookExportCommand>("export").WithDescription("Write notebooks/NAME.ipynb as artifacts/apps/NAME.cs (--as-app).");
+        notebook.AddCommand<NotebookRunCommand>("run").WithDescription("Export as an app and run it: dotnet run artifacts/apps/NAME.cs → NAME.html.");
+    });
     config.AddBranch("data", data =>
     {
         data.SetDescription("The CIFAR datasets: download the official archive, or show which copy is in use.");

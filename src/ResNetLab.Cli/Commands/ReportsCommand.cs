@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using ResNetLab.Notebooks.Reports;
 using ResNetLab.Runtime;
+using ResNetLab.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -55,11 +56,15 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
         var notebooks = ReportBuilder.DiscoverNotebooks(Path.Combine(root, "notebooks"),
             settings.Notebooks?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         var timeout = TimeSpan.FromMinutes(settings.TimeoutMinutes ?? budget switch { "smoke" => 20, "quick" => 120, _ => 2880 });
+        var runsDir = RepoPaths.RunsDir;
+        var plans = NotebookPlans.Make(notebooks, budget, runsDir, TrainingEstimate.FromRuns(runsDir));
+        var progress = new ReportProgress(plans, runsDir, live: ReportProgress.IsInteractive);
+        progress.PrintPlan(budget);
         var env = new Dictionary<string, string>();
         if (settings.Data is { } d) env["RESNET_DATA"] = Path.GetFullPath(d);
         var options = new ReportOptions(budget, Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "reports")), notebooks, timeout,
             BrowserCheck: !settings.NoBrowser, Environment: env, Engine: engine,
-            CompareWith: settings.CompareWith is null ? null : Path.GetFullPath(settings.CompareWith));
+            CompareWith: settings.CompareWith is null ? null : Path.GetFullPath(settings.CompareWith), Watch: progress.Follow);
         var reports = ReportBuilder.Build(options, line => AnsiConsole.MarkupLine(Markup.Escape(line)));
         var failures = reports.Where(r => !r.Ok).ToList();
         foreach (var r in failures)

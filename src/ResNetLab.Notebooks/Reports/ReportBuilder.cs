@@ -14,7 +14,8 @@ public sealed record ReportOptions(
     bool BrowserCheck = true,
     IReadOnlyDictionary<string, string>? Environment = null,
     NotebookEngine Engine = NotebookEngine.Repl,
-    string? CompareWith = null);
+    string? CompareWith = null,
+    Func<string, IDisposable>? Watch = null);
 
 /// <summary>The outcome for one notebook.</summary>
 public sealed record NotebookReport(
@@ -71,7 +72,9 @@ public static class ReportBuilder
             var html = Path.Combine(options.OutputDir, name + ".html");
             log($"executing {name} with {EngineName(options.Engine)} (budget {options.Budget}, timeout {options.NotebookTimeout:g}) …");
             var raw = executed + ".raw";
-            var run = NotebookRunner.Execute(nb, raw, env, options.NotebookTimeout, options.Engine);
+            NotebookRunner.Result run;
+            using (options.Watch?.Invoke(name))   // e.g. the CLI following the runs this notebook trains
+                run = NotebookRunner.Execute(nb, raw, env, options.NotebookTimeout, options.Engine);
             string? timeout = run.TimedOut ? $"{name} did not finish within {options.NotebookTimeout:g} (per-notebook timeout)" : null;
             if (!File.Exists(raw))
             {

@@ -147,7 +147,7 @@ public static class Experiment
         }
 
         var metricsWritten = trainer.Metrics.Count;
-        var events = new Progress(progress, kind =>
+        var events = new Progress(new ProgressFile(folder, progress) /* progress.json, read by watchers */, kind =>
         {
             if (kind == ProgressKind.Checkpoint) Update(RunStatus.Running);
             else if (trainer.Metrics.Count != metricsWritten) Runs.WriteMetrics(folder, trainer.Metrics);
