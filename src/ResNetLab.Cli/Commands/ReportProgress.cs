@@ -22,7 +22,7 @@ public sealed class ReportProgress(IReadOnlyList<NotebookPlan> plans, string run
     {
         var total = plans.Sum(p => p.Seconds);
         var bases = plans.SelectMany(p => p.ToTrain).Select(r => r.Estimate?.Basis).OfType<string>().Distinct().ToList();
-        AnsiConsole.MarkupLine($"[bold]plan[/] (budget {budget}, runs in {Markup.Escape(runsDir)}):");
+        Console.WriteLine($"plan (budget {budget}, runs in {runsDir}):");
         foreach (var p in plans)
         {
             var reused = p.Runs.Count(r => r.Action is PlannedAction.Reuse or PlannedAction.ReuseFromEarlierNotebook);
@@ -30,11 +30,11 @@ public sealed class ReportProgress(IReadOnlyList<NotebookPlan> plans, string run
             var what = p.Runs.Count == 0 ? "no training"
                 : $"{p.Runs.Count} run(s): {reused} reused, {train.Count} to train" +
                   (train.Count > 0 ? $" ({string.Join(", ", train.Select(r => r.Name + (r.Action == PlannedAction.Resume ? $" from it {r.FromIteration:N0}" : "") + $" ~{Time(r.Seconds)}"))})" : "");
-            AnsiConsole.MarkupLine($"  {Markup.Escape(p.Notebook)}: {Markup.Escape(what)}");
+            Console.WriteLine($"  {p.Notebook}: {what}");
         }
-        AnsiConsole.MarkupLine($"  estimated training time: [bold]{Time(total)}[/]" +
-                               (bases.Count > 0 ? $" ({Markup.Escape(string.Join("; ", bases))})" : "") +
-                               "; plus kernel start-up and charts, about a minute per notebook");
+        // plain lines, not Spectre markup: a redirected console would wrap them at 80 columns
+        Console.WriteLine($"  estimated training time: {Time(total)}" + (bases.Count > 0 ? $" ({string.Join("; ", bases)})" : "") +
+                          "; plus kernel start-up and charts, about a minute per notebook");
     }
 
     /// <summary>Follow one notebook's runs until disposed (the notebook finished).</summary>

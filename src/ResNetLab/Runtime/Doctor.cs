@@ -16,17 +16,19 @@ public sealed record Check(string Name, CheckStatus Status, string Detail, strin
 /// The environment checks behind `resnet doctor` and the 00-setup notebook. Each check is independent and never
 /// throws: a failure becomes a <see cref="Check"/> with a fix.
 /// </summary>
-public static class Doctor
+public static partial class Doctor
 {
     const string Setup = "bash environment/setup.sh";
     public const string ShimName = "libresnetlab_glibcxx_shim.so";
 
-    public static IReadOnlyList<Check> RunAll(string? dataFlag = null)
+    /// <param name="startKernel">also start the registered Jupyter kernel and run a cell (slow: tens of seconds)</param>
+    public static IReadOnlyList<Check> RunAll(string? dataFlag = null, bool startKernel = false)
     {
-        var checks = new List<Check> { DotNet(), LibStdCxx() };
+        var checks = new List<Check> { DotNet(), ToolchainCheck(), LibStdCxx() };
         var torchOk = Torch(checks);
         if (torchOk) checks.Add(Natives());
         checks.Add(KernelTools());
+        checks.Add(JupyterKernel(startKernel));
         checks.Add(PlotlyOffline());
         checks.Add(ReportTools());
         checks.Add(DataCheck(dataFlag));
