@@ -89,6 +89,25 @@ public sealed class ExecutedNotebook
     public int ChartCount() => CodeCells.SelectMany(c => (c["outputs"] as JsonArray ?? []).OfType<JsonObject>())
         .Count(o => Text((o["data"] as JsonObject)?["text/html"]).Contains("renderPlotly_", StringComparison.Ordinal));
 
+    /// <summary>
+    /// Code cells (1-based, all cells counted) that call the chart library (<c>Figures.</c>) but show no chart: a chart
+    /// that silently did not come out. Independent of the engine that executed the notebook.
+    /// </summary>
+    public IReadOnlyList<(int Cell, string FirstLine)> DrawingCellsWithoutChart()
+    {
+        var missing = new List<(int, string)>();
+        for (var i = 0; i < Cells.Count; i++)
+        {
+            if (Cells[i] is not JsonObject cell || (string?)cell["cell_type"] != "code") continue;
+            var source = Text(cell["source"]);
+            if (!source.Contains("Figures.", StringComparison.Ordinal)) continue;
+            var charts = (cell["outputs"] as JsonArray ?? []).OfType<JsonObject>()
+                .Count(o => Text((o["data"] as JsonObject)?["text/html"]).Contains("renderPlotly_", StringComparison.Ordinal));
+            if (charts == 0) missing.Add((i + 1, source.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith("//", StringComparison.Ordinal)) ?? ""));
+        }
+        return missing;
+    }
+
     public void Save(string path)
     {
         var tmp = path + ".tmp";

@@ -71,13 +71,14 @@ public class JupyterKernelTests
             Assert.Empty(ReportBuilder.MissingCharts(nb, executed, dir));
             // a notebook that draws (Figures.*) but produced no chart: one error naming it
             var source = Path.Combine(dir, "draws.ipynb");
-            File.WriteAllText(source, """{"cells":[{"cell_type":"code","source":["Figures.Compare(x)"],"outputs":[]}]}""");
+            File.WriteAllText(source, """{"cells":[{"cell_type":"markdown","source":["# t"]},{"cell_type":"code","source":["Figures.Compare(x)"],"outputs":[]}]}""");
             var empty = ExecutedNotebook.Load(source);
             var error = Assert.Single(ReportBuilder.MissingCharts(source, empty, null));
             Assert.Contains("no chart output", error.Error);
+            Assert.Equal((2, "Figures.Compare(x)"), (error.Cell, error.FirstLine));
             // fewer charts than the other engine's run of the same notebook
             var fewer = ExecutedNotebook.Load(source, "executed-with-error");
-            Assert.Contains("has " + executed.ChartCount(), Assert.Single(ReportBuilder.MissingCharts(source, fewer, dir)).Error);
+            Assert.Contains(ReportBuilder.MissingCharts(source, fewer, dir), e => e.Error.Contains("has " + executed.ChartCount(), StringComparison.Ordinal));
         }
         finally { Directory.Delete(dir, true); }
     }
