@@ -21,6 +21,7 @@ public sealed record ProgressSnapshot(
     DateTime UpdatedUtc,
     int Pid)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public double Fraction => Iterations > 0 ? Math.Clamp((double)Iteration / Iterations, 0, 1) : 0;
 
     /// <summary>Is the process that wrote this still running (on this machine)? A dead writer left a stale file.</summary>
