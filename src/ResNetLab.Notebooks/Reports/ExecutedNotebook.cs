@@ -49,7 +49,10 @@ public sealed class ExecutedNotebook
         return text.Contains("<strong>Installing Packages</strong>", StringComparison.Ordinal)
                || text.Contains("<strong>Installed Packages</strong>", StringComparison.Ordinal)
                || text.StartsWith("Loading extensions from", StringComparison.Ordinal)
-               || text.Contains("<strong>Restore sources</strong>", StringComparison.Ordinal);
+               || text.Contains("<strong>Restore sources</strong>", StringComparison.Ordinal)
+               // Jupyter engine: dotnet-interactive's bootstrap script probes the kernel's HTTP port (--http-port-range)
+               // to connect its JavaScript API — dead in a published page (and a blocked request offline)
+               || (text.Contains("dotnet-interactive-this-cell-", StringComparison.Ordinal) && text.Contains("probeAddresses", StringComparison.Ordinal));
     }
 
     /// <summary>Remove noise outputs and number the code cells 1, 2, … in order (dotnet-repl leaves them empty).</summary>

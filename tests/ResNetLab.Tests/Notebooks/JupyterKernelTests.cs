@@ -58,6 +58,18 @@ public class JupyterKernelTests
     }
 
     [Fact]
+    public void The_kernels_http_bootstrap_script_is_noise_in_a_published_page()
+    {
+        var bootstrap = (JsonObject)JsonNode.Parse("""
+            {"output_type":"display_data","data":{"text/html":["<div><div id='dotnet-interactive-this-cell-$CACHE_BUSTER$'></div>",
+             "<script>async function probeAddresses(probingAddresses) { fetch('http://127.0.0.1:2048/discovery') }</script></div>"]}}
+            """)!;
+        Assert.True(ExecutedNotebook.IsNoise(bootstrap));
+        var chart = (JsonObject)JsonNode.Parse("""{"output_type":"display_data","data":{"text/html":["<div id='x'></div><script>renderPlotly_x()</script>"]}}""")!;
+        Assert.False(ExecutedNotebook.IsNoise(chart));
+    }
+
+    [Fact]
     public void Missing_charts_are_a_failure_even_without_a_cell_error()
     {
         var dir = TestPaths.TempDir("charts");
