@@ -2,6 +2,7 @@
 # One-command environment for ResNetNotebooks (idempotent; safe to re-run; a second run changes nothing).
 #   bash environment/setup.sh            # everything: packages, natives fix, kernel tools, report tools, build, data
 #   bash environment/setup.sh --no-data  # skip data preparation
+# Tool versions live in environment/versions.env; the SDK floor in global.json.
 # Each step prints what it did. Traps handled here are described in environment/README.md.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,28 +15,34 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 step() { printf '\n== %s\n' "$*"; }
 ok() { printf '  %s\n' "$*"; }
 
-REPL_VERSION=0.3.259
-INTERACTIVE_VERSION=1.0.712001
+# shellcheck source=versions.env
+source environment/versions.env
+REPL_VERSION=$DOTNET_REPL_VERSION
+INTERACTIVE_VERSION=$DOTNET_INTERACTIVE_VERSION
 FSHARP_CORE_VERSION=$(sed -n 's/.*PackageVersion Include="FSharp.Core" Version="\([^"]*\)".*/\1/p' Directory.Packages.props)
 packages=${NUGET_PACKAGES:-$HOME/.nuget/packages}
 
-step "1/7 .NET SDK"
+step "1/8 .NET SDK"
 # (Filters read whole outputs — no `grep -q` on a pipe: with pipefail its early exit fails the pipeline.)
 if ! command -v dotnet >/dev/null || ! grep -q '^10\.' <<<"$(dotnet --list-sdks)"; then
   echo "  the .NET 10 SDK is required (https://dot.net/download); found: $(dotnet --list-sdks 2>/dev/null | tr '\n' ' ')" >&2
   exit 1
 fi
-ok "SDK $(dotnet --list-sdks | awk '/^10\./ {v=$1} END {print v}')"
+sdk=$(dotnet --version)   # the one global.json selects
+ok "SDK $sdk$([[ $sdk == "$DOTNET_SDK_TESTED" ]] || echo " (tested with $DOTNET_SDK_TESTED; fine within 10.0, doctor will note it)")"
 
-step "2/7 system packages (report rendering, native fix, data)"
+step "2/8 system packages (Jupyter, report rendering, native fix, data)"
 need=()
 command -v patchelf >/dev/null || need+=(patchelf)
 command -v g++ >/dev/null || need+=(g++)
 command -v jupyter-nbconvert >/dev/null || need+=(jupyter-nbconvert)
+command -v jupyter-kernelspec >/dev/null || need+=(jupyter-client)
+command -v jupyter-notebook >/dev/null || need+=(jupyter-notebook)
+/usr/bin/python3 -c 'import nbclient' 2>/dev/null || need+=(python3-nbclient)
 command -v chromium >/dev/null || need+=(chromium)
 /usr/bin/python3 -c 'import PIL, numpy' 2>/dev/null || need+=(python3-pil python3-numpy)
 if [[ ${#need[@]} -eq 0 ]]; then
-  ok "present: patchelf g++ jupyter-nbconvert chromium python3-pil python3-numpy"
+  ok "present: patchelf g++ jupyter-nbconvert jupyter-client jupyter-notebook python3-nbclient chromium python3-pil python3-numpy"
 elif command -v apt-get >/dev/null; then
   sudo=""; [[ $(id -u) == 0 ]] || sudo="sudo"
   ok "installing with apt: ${need[*]}"
@@ -47,17 +54,22 @@ else
   exit 1
 fi
 
-step "3/7 NuGet packages"
+step "3/8 NuGet packages"
 dotnet restore ResNetNotebooks.sln --verbosity quiet
 ok "restored ResNetNotebooks.sln"
 
-step "4/7 TorchSharp native library (libstdc++ compatibility, ENVIRONMENT Trap 1)"
-bash environment/fix-torchsharp-native.sh "$packages/torchsharp/0.107.0/runtimes/linux-x64/native"
+step "4/8 TorchSharp native library (libstdc++ compatibility, ENVIRONMENT Trap 1)"
+rid=$(bash environment/rid.sh)
+if [[ $rid == linux-* ]]; then
+  bash environment/fix-torchsharp-native.sh "$packages/torchsharp/0.107.0/runtimes/$rid/native"
+else
+  ok "$rid: not Linux, nothing to fix"
+fi
 if ls /usr/lib/x86_64-linux-gnu/libtorch_cpu.so* >/dev/null 2>&1; then
   ok "note: a system libtorch is installed (python3-torch); the project loads the NuGet natives by full path (Trap 2)"
 fi
 
-step "5/7 notebook kernel tools in .tools/ (dotnet-repl $REPL_VERSION, dotnet-interactive $INTERACTIVE_VERSION)"
+step "5/8 notebook kernel tools in .tools/ (dotnet-repl $REPL_VERSION, dotnet-interactive $INTERACTIVE_VERSION)"
 install_tool() { # package version command
   if [[ -x .tools/$3 ]] && grep -qi "^$1 *$2 " <<<"$(dotnet tool list --tool-path .tools)"; then
     ok "$1 $2 already installed"
@@ -77,17 +89,20 @@ while IFS= read -r -d '' dll; do
 done < <(find .tools/.store -path '*/tools/*' -name FSharp.Core.dll -print0)
 ok "kernel FSharp.Core = $FSHARP_CORE_VERSION ($replaced copies replaced)"
 
-step "6/7 build (Release) and the notebook library folder"
+step "6/8 build (Release) and the notebook library folder"
 build_log=$(mktemp)
 if ! dotnet build ResNetNotebooks.sln -c Release --verbosity quiet --nologo >"$build_log" 2>&1; then
   cat "$build_log"; rm -f "$build_log"; echo "  build failed" >&2; exit 1
 fi
 rm -f "$build_log"
 # The CLI's RID publish folder is also what notebooks #load: natives beside TorchSharp.dll (Traps 2 and 4).
-dotnet publish src/ResNetLab.Cli -c Release -r linux-x64 --self-contained false -o artifacts/resnet --verbosity quiet --nologo
+dotnet publish src/ResNetLab.Cli -c Release -r "$rid" --self-contained false -o artifacts/resnet --verbosity quiet --nologo
 ok "built; CLI and notebook library in artifacts/resnet/ (run it with environment/resnet)"
 
-step "7/7 CIFAR-10 data"
+step "7/8 Jupyter kernel (.NET (C#), this checkout's .tools/dotnet-interactive)"
+bash environment/jupyter-kernel.sh
+
+step "8/8 CIFAR-10 data"
 if [[ $with_data == 0 ]]; then
   ok "skipped (--no-data)"
 else

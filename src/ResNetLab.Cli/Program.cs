@@ -27,6 +27,12 @@ app.Configure(config =>
         .WithExample("export", "--checkpoint", "runs/resnet20-A-cifar10-quick-s0/checkpoint.bin", "--format", "pytorch", "--out", "resnet20.pt");
     CliSurface.Add<BenchCommand>(config, "bench").WithDescription("Training, evaluation and data-path throughput and memory.")
         .WithExample("bench", "--model", "resnet20").WithExample("bench", "--model", "resnet20", "--compare-pytorch", "--rounds", "5");
+    config.AddBranch("notebook", notebook =>
+    {
+        notebook.SetDescription("A notebook without a notebook kernel: as a .NET 10 file-based app that writes an HTML page.");
+        CliSurface.Add<NotebookExportCommand>(notebook, "export", "notebook").WithDescription("Write notebooks/NAME.ipynb as artifacts/apps/NAME.cs (--as-app).");
+        CliSurface.Add<NotebookRunCommand>(notebook, "run", "notebook").WithDescription("Export as an app and run it: dotnet run artifacts/apps/NAME.cs → NAME.html.");
+    });
     config.AddBranch("data", data =>
     {
         data.SetDescription("The CIFAR datasets: download the official archive, or show which copy is in use.");

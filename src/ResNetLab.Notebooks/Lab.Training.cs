@@ -24,7 +24,8 @@ public sealed partial class Lab
         if (Precision != Models.Precision.Fp32) config = config with { Precision = Precision };
         var context = KernelInvocationContext.Current;
         var live = context is null ? null : new LiveRun(context, Experiment.Resolve(config).RunName, Subtitle);
-        var result = Experiment.RunOrLoad(config, Options, live);
+        // outside a kernel (a notebook run as a file-based app) the console shows the training, one line per evaluation
+        var result = Experiment.RunOrLoad(config, Options, (IProgress<TrainingProgress>?)live ?? (OutOfKernel is null ? null : new ConsoleLines()));
         var line = result.Outcome switch
         {
             RunOutcome.Reused => $"{result.Record.Name}: reused the finished run in {result.Folder} (trained in {result.Record.WallSeconds / 60:0.0} min; delete the folder or use `resnet train --force` to retrain)",
@@ -89,6 +90,17 @@ public sealed partial class Lab
             new StringDataFrameColumn("class", classes),
             new Int32DataFrameColumn("training images", train),
             new Int32DataFrameColumn("test images", test));
+    }
+
+    sealed class ConsoleLines : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress p)
+        {
+            if (p.Kind != ProgressKind.Evaluation) return;
+            Console.WriteLine($"    {p.Run}: iteration {p.Iteration:N0}/{p.Iterations:N0} · train error {100 * p.TrainError:0.0}%" +
+                              (p.TestError is { } t ? $" · test error {100 * t:0.0}%" : "") + $" · {p.ImagesPerSecond:0} img/s" +
+                              (p.Remaining is { } r ? $" · ETA {r:hh\\:mm\\:ss}" : ""));
+        }
     }
 
     /// <summary>

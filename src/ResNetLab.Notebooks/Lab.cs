@@ -77,10 +77,16 @@ public sealed partial class Lab
         return new HtmlString(sb.Append("</table>").ToString());
     }
 
-    /// <summary>Display a value in the running notebook cell (no-op outside a kernel, e.g. in tests).</summary>
+    /// <summary>
+    /// Where displays go outside a kernel: the page of a notebook run as a file-based app (<see cref="Apps.NotebookPage"/>);
+    /// null (tests, the CLI) drops them.
+    /// </summary>
+    public static Action<object>? OutOfKernel { get; set; }
+
+    /// <summary>Display a value in the running notebook cell (outside a kernel: <see cref="OutOfKernel"/>, else nothing).</summary>
     public static void Show(object value)
     {
-        if (KernelInvocationContext.Current is not { } context) return;
+        if (KernelInvocationContext.Current is not { } context) { OutOfKernel?.Invoke(value); return; }
         if (value is IHtmlContent html) context.DisplayAs(html.ToString() ?? "", "text/html");
         else context.Display(value);
     }

@@ -18,6 +18,10 @@ public sealed class DoctorCommand : Command<DoctorCommand.Settings>
         [Description("CIFAR-10 folder to check (default: RESNET_DATA, then data/cifar-10-batches-bin)")]
         public string? Data { get; init; }
 
+        [CommandOption("--kernel")]
+        [Description("Also start the registered Jupyter kernel (.net-csharp) and run a C# cell (slow: tens of seconds)")]
+        public bool Kernel { get; init; }
+
         [CommandOption("--json")]
         [Description("Print the checks as JSON")]
         public bool Json { get; init; }
@@ -25,7 +29,7 @@ public sealed class DoctorCommand : Command<DoctorCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var checks = Doctor.RunAll(settings.Data);
+        var checks = Doctor.RunAll(settings.Data, settings.Kernel);
         if (settings.Json)
         {
             Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(checks, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using ResNetLab.Notebooks.Reports;
 using ResNetLab.Runtime;
+using ResNetLab.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -31,6 +32,14 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
         [Description("Skip the headless Chromium check")]
         public bool NoBrowser { get; init; }
 
+        [CommandOption("--engine <ENGINE>")]
+        [Description("repl (dotnet-repl, default) | jupyter (jupyter nbconvert --execute with this checkout's .net-csharp kernel)")]
+        public string? Engine { get; init; }
+
+        [CommandOption("--compare-with <DIR>")]
+        [Description("Reports folder of another engine: each notebook must have as many chart outputs as there")]
+        public string? CompareWith { get; init; }
+
         [CommandOption("--data <DIR>")]
         [Description("CIFAR-10 folder passed to the notebooks as RESNET_DATA")]
         public string? Data { get; init; }
@@ -38,16 +47,23 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
+        var engine = CliParse.Flag("--engine", () => NotebookRunner.ParseEngine(settings.Engine));
+        if (settings.CompareWith is { } cw && !Directory.Exists(cw)) throw new ArgumentException($"--compare-with {cw}: no such folder (expected a reports folder with executed .ipynb files)");
         var runtime = TorchRuntime.Initialize();
         var budget = CliParse.Flag("--budget", () => Training.Budget.Default(settings.Budget, runtime.CudaAvailable));
         var root = RepoPaths.Root;
         var notebooks = ReportBuilder.DiscoverNotebooks(Path.Combine(root, "notebooks"),
             settings.Notebooks?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         var timeout = TimeSpan.FromMinutes(settings.TimeoutMinutes ?? budget.Name switch { "smoke" => 20, "quick" => 120, _ => 2880 });
+        var runsDir = RepoPaths.RunsDir;
+        var plans = NotebookPlans.Make(notebooks, budget, runsDir, TrainingEstimate.FromRuns(runsDir));
+        var progress = new ReportProgress(plans, runsDir, live: ReportProgress.IsInteractive);
+        progress.PrintPlan(budget);
         var env = new Dictionary<string, string>();
         if (settings.Data is { } d) env["RESNET_DATA"] = Path.GetFullPath(d);
         var options = new ReportOptions(budget, Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "reports")), notebooks, timeout,
-            BrowserCheck: !settings.NoBrowser, Environment: env);
+            BrowserCheck: !settings.NoBrowser, Environment: env, Engine: engine,
+            CompareWith: settings.CompareWith is null ? null : Path.GetFullPath(settings.CompareWith), Watch: progress.Follow);
         var reports = ReportBuilder.Build(options, line => AnsiConsole.MarkupLine(Markup.Escape(line)));
         var failures = reports.Where(r => !r.Ok).ToList();
         foreach (var r in failures)

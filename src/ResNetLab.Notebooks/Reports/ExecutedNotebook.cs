@@ -52,7 +52,10 @@ public sealed class ExecutedNotebook
         return text.Contains("<strong>Installing Packages</strong>", StringComparison.Ordinal)
                || text.Contains("<strong>Installed Packages</strong>", StringComparison.Ordinal)
                || text.StartsWith("Loading extensions from", StringComparison.Ordinal)
-               || text.Contains("<strong>Restore sources</strong>", StringComparison.Ordinal);
+               || text.Contains("<strong>Restore sources</strong>", StringComparison.Ordinal)
+               // Jupyter engine: dotnet-interactive's bootstrap script probes the kernel's HTTP port (--http-port-range)
+               // to connect its JavaScript API — dead in a published page (and a blocked request offline)
+               || (text.Contains("dotnet-interactive-this-cell-", StringComparison.Ordinal) && text.Contains("probeAddresses", StringComparison.Ordinal));
     }
 
     /// <summary>Remove noise outputs and number the code cells 1, 2, … in order (dotnet-repl leaves them empty).</summary>
@@ -91,6 +94,25 @@ public sealed class ExecutedNotebook
     /// <summary>Number of Plotly chart outputs (what the browser check must find drawn).</summary>
     public int ChartCount() => CodeCells.SelectMany(c => (c["outputs"] as JsonArray ?? []).OfType<JsonObject>())
         .Count(o => Text((o["data"] as JsonObject)?["text/html"]).Contains("renderPlotly_", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Code cells (1-based, all cells counted) that call the chart library (<c>Figures.</c>) but show no chart: a chart
+    /// that silently did not come out. Independent of the engine that executed the notebook.
+    /// </summary>
+    public IReadOnlyList<(int Cell, string FirstLine)> DrawingCellsWithoutChart()
+    {
+        var missing = new List<(int, string)>();
+        for (var i = 0; i < Cells.Count; i++)
+        {
+            if (Cells[i] is not JsonObject cell || (string?)cell["cell_type"] != "code") continue;
+            var source = Text(cell["source"]);
+            if (!source.Contains("Figures.", StringComparison.Ordinal)) continue;
+            var charts = (cell["outputs"] as JsonArray ?? []).OfType<JsonObject>()
+                .Count(o => Text((o["data"] as JsonObject)?["text/html"]).Contains("renderPlotly_", StringComparison.Ordinal));
+            if (charts == 0) missing.Add((i + 1, source.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith("//", StringComparison.Ordinal)) ?? ""));
+        }
+        return missing;
+    }
 
     /// <summary>Write the notebook to <paramref name="path"/> (temporary file, then rename).</summary>
     public void Save(string path)

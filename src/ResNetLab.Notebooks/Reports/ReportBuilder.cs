@@ -12,7 +12,10 @@ public sealed record ReportOptions(
     IReadOnlyList<string> Notebooks,
     TimeSpan NotebookTimeout,
     bool BrowserCheck = true,
-    IReadOnlyDictionary<string, string>? Environment = null);
+    IReadOnlyDictionary<string, string>? Environment = null,
+    NotebookEngine Engine = NotebookEngine.Repl,
+    string? CompareWith = null,
+    Func<string, IDisposable>? Watch = null);
 
 /// <summary>The outcome for one notebook.</summary>
 public sealed record NotebookReport(
@@ -57,6 +60,12 @@ public static class ReportBuilder
             ["RESNET_ROOT"] = RepoPaths.Root,
             ["RESNET_HEADLESS"] = "1",   // live notebook displays show their final state once (see Lab.LiveRun)
         };
+        if (options.Engine == NotebookEngine.Jupyter)
+        {
+            // this checkout's kernel spec first, whatever is registered for the user
+            var kernels = NotebookRunner.PrepareJupyterKernel();
+            env["JUPYTER_PATH"] = env.TryGetValue("JUPYTER_PATH", out var more) ? kernels + Path.PathSeparator + more : kernels;
+        }
         var reports = new List<NotebookReport>();
         var started = DateTime.Now;
         foreach (var nb in options.Notebooks)
@@ -64,22 +73,24 @@ public static class ReportBuilder
             var name = Path.GetFileNameWithoutExtension(nb);
             var executed = Path.Combine(options.OutputDir, name + ".ipynb");
             var html = Path.Combine(options.OutputDir, name + ".html");
-            log($"executing {name} (budget {options.Budget.Name}, timeout {options.NotebookTimeout:g}) …");
+            log($"executing {name} with {EngineName(options.Engine)} (budget {options.Budget.Name}, timeout {options.NotebookTimeout:g}) …");
             var raw = executed + ".raw";
-            var run = NotebookRunner.Execute(nb, raw, env, options.NotebookTimeout);
+            NotebookRunner.Result run;
+            using (options.Watch?.Invoke(name))   // e.g. the CLI following the runs this notebook trains
+                run = NotebookRunner.Execute(nb, raw, env, options.NotebookTimeout, options.Engine);
             string? timeout = run.TimedOut ? $"{name} did not finish within {options.NotebookTimeout:g} (per-notebook timeout)" : null;
             if (!File.Exists(raw))
             {
                 reports.Add(new NotebookReport(name, html, executed, run.Duration.TotalSeconds, 0,
-                    [new CellError(name, 0, "(kernel)", $"dotnet-repl exited {run.ExitCode} without writing a notebook: {Tail(run.Log)}")], timeout, null));
+                    [new CellError(name, 0, "(kernel)", $"{EngineName(options.Engine)} exited {run.ExitCode} without writing a notebook: {Tail(run.Log)}")], timeout, null));
                 continue;
             }
             var doc = ExecutedNotebook.Load(raw, name).Clean();
             doc.Save(executed);
             File.Delete(raw);
-            var errors = doc.Errors();
+            var errors = doc.Errors().Concat(MissingCharts(nb, doc, options.CompareWith)).ToList();
             if (run.ExitCode != 0 && errors.Count == 0 && timeout is null)
-                errors = [new CellError(name, 0, "(kernel)", $"dotnet-repl exited {run.ExitCode}: {Tail(run.Log)}")];
+                errors = [new CellError(name, 0, "(kernel)", $"{EngineName(options.Engine)} exited {run.ExitCode}: {Tail(run.Log)}")];
             OfflineHtml.Render(executed, html);
             reports.Add(new NotebookReport(name, html, executed, run.Duration.TotalSeconds, doc.ChartCount(), errors, timeout, null));
             log($"  {name}: {run.Duration.TotalSeconds:F0} s, {doc.ChartCount()} chart(s), {errors.Count} failing cell(s)");
@@ -92,6 +103,27 @@ public static class ReportBuilder
         }
         WriteIndex(options, reports, started);
         return reports;
+    }
+
+    static string EngineName(NotebookEngine engine) => engine == NotebookEngine.Jupyter ? "jupyter nbconvert" : "dotnet-repl";
+
+    /// <summary>
+    /// A chart that did not come out is a failure even when no cell raised: every cell that draws (calls Figures.*) must
+    /// show a chart. With <paramref name="compareWith"/> (another engine's reports of the same notebooks, reusing the
+    /// same finished runs) the chart counts must also be equal.
+    /// </summary>
+    public static IEnumerable<CellError> MissingCharts(string notebook, ExecutedNotebook executed, string? compareWith)
+    {
+        foreach (var (cell, first) in executed.DrawingCellsWithoutChart())
+            yield return new CellError(executed.Name, cell, first.Length > 80 ? first[..80] + "…" : first, "the cell draws a chart (Figures.*) but no chart output came out");
+        var other = compareWith is null ? null : Path.Combine(compareWith, executed.Name + ".ipynb");
+        if (other is not null && File.Exists(other))
+        {
+            var expected = ExecutedNotebook.Load(other, executed.Name).ChartCount();
+            var charts = executed.ChartCount();
+            if (charts != expected)
+                yield return new CellError(executed.Name, 0, "(charts)", $"{charts} chart output(s), but the same notebook executed in {other} has {expected}");
+        }
     }
 
     static string Tail(string log) => log.Length > 600 ? "…" + log[^600..] : log;

@@ -28,7 +28,7 @@ public sealed record Check(string Name, CheckStatus Status, string Detail, strin
 /// The environment checks behind `resnet doctor` and the 00-setup notebook. Each check is independent and never
 /// throws: a failure becomes a <see cref="Check"/> with a fix.
 /// </summary>
-public static class Doctor
+public static partial class Doctor
 {
     const string Setup = "bash environment/setup.sh";
     /// <summary>The glibc++ compatibility shim patched into libLibTorchSharp.so on hosts without GLIBCXX_3.4.32 (ENVIRONMENT Trap 1).</summary>
@@ -36,12 +36,14 @@ public static class Doctor
 
     /// <summary>Every check in order: SDK, libstdc++ fix, TorchSharp and natives, kernel tools, Plotly, report tools, data, CUDA, threads; never throws.</summary>
     /// <param name="dataFlag">A data folder given on the command line; default RESNET_DATA, then data/.</param>
-    public static IReadOnlyList<Check> RunAll(string? dataFlag = null)
+    /// <param name="startKernel">also start the registered Jupyter kernel and run a cell (slow: tens of seconds)</param>
+    public static IReadOnlyList<Check> RunAll(string? dataFlag = null, bool startKernel = false)
     {
-        var checks = new List<Check> { DotNet(), LibStdCxx() };
+        var checks = new List<Check> { DotNet(), ToolchainCheck(), LibStdCxx() };
         var torchOk = Torch(checks);
         if (torchOk) checks.Add(Natives());
         checks.Add(KernelTools());
+        checks.Add(JupyterKernel(startKernel));
         checks.Add(PlotlyOffline());
         checks.Add(ReportTools());
         checks.Add(DataCheck(dataFlag));
@@ -85,7 +87,7 @@ public static class Doctor
         var mapped = MappedLibraries().FirstOrDefault(p => p.EndsWith("/libLibTorchSharp.so", StringComparison.Ordinal));
         if (mapped is not null) return mapped;
         return TorchRuntime.NativeDirectoryCandidates()
-            .Prepend(Path.Combine(AppContext.BaseDirectory, "runtimes/linux-x64/native"))
+            .Prepend(Path.Combine(AppContext.BaseDirectory, $"runtimes/{System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}/native"))
             .Select(d => Path.Combine(d, "libLibTorchSharp.so")).FirstOrDefault(File.Exists);
     }
 

@@ -144,13 +144,13 @@ public static class TorchRuntime
     public static IEnumerable<string> NativeDirectoryCandidates()
     {
         var torchSharpDir = Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? "";
-        var rid = "runtimes/linux-x64/native";
+        var rid = $"runtimes/{RuntimeInformation.RuntimeIdentifier}/native";   // portable RID, e.g. linux-x64
         yield return torchSharpDir;                                  // RID publish folder (kernel/lib): flat
         yield return Path.Combine(AppContext.BaseDirectory, rid);    // bin/ of an app or test project
         yield return Path.Combine(torchSharpDir, rid);
         var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
                        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        yield return Path.Combine(packages, "libtorch-cpu-linux-x64", "2.10.0", rid);  // kernel with #r "nuget: TorchSharp"
+        yield return Path.Combine(packages, $"libtorch-cpu-{RuntimeInformation.RuntimeIdentifier}", "2.10.0", rid);  // kernel with #r "nuget: TorchSharp"
     }
 
     static string? FindNativeDirectory() =>

@@ -64,6 +64,9 @@ public sealed class RunFolder(string path)
         TensorBoardLog.Append(tensorBoard, row, warmingUp, evalName);
     }
 
+    /// <summary>Progress events passed on to <paramref name="inner"/> and kept in progress.json (read by `resnet reports` and `sweep status`).</summary>
+    public IProgress<TrainingProgress> ProgressWriter(IProgress<TrainingProgress>? inner) => new ProgressFile(Path, inner);
+
     /// <summary>Delete everything the run wrote (a forced retrain), keeping the lock held by the caller.</summary>
     public void Clear()
     {

@@ -87,7 +87,7 @@ public sealed class TrainingSession : IDisposable
         TrainerStop stop;
         try
         {
-            stop = Trainer.Run(progress, cancellation, stopAfter);
+            stop = Trainer.Run(folder.ProgressWriter(progress), cancellation, stopAfter);
         }
         catch (TrainingDivergedException e)
         {

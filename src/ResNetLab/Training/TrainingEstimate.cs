@@ -1,0 +1,91 @@
+using ResNetLab.Models;
+namespace ResNetLab.Training;
+
+/// <summary>An estimated duration and what it rests on, e.g. "from 2 finished resnet20 runs here".</summary>
+public sealed record DurationEstimate(double Seconds, string Basis);
+
+/// <summary>
+/// How long a run will take on this machine. The work of a run is counted in training-image equivalents (an evaluated
+/// test image costs about a third of a trained one: forward only) times the model's multiply-adds; the rate comes
+/// from finished runs in the runs folder (their wall time includes evaluation and data loading) — the same model's
+/// runs when there are any, else all runs scaled by multiply-adds — or, with no finished run at all, from a short
+/// measurement of ResNet-20 training steps (<see cref="Bench.Run"/>).
+/// </summary>
+public sealed class TrainingEstimate
+{
+    /// <summary>Forward-only evaluation costs about a third of a forward+backward+update step per image.</summary>
+    const double EvalCost = 1.0 / 3;
+
+    readonly Dictionary<string, List<double>> unitsPerSecondByModel;
+    readonly List<double> macRates;   // training-image equivalents × multiply-adds per second
+    readonly Func<string, double> multiplyAdds;
+    readonly Func<double>? measure;
+    double? measuredMacRate;
+
+    TrainingEstimate(Dictionary<string, List<double>> byModel, List<double> macRates, Func<string, double> multiplyAdds, Func<double>? measure)
+    {
+        unitsPerSecondByModel = byModel; this.macRates = macRates; this.multiplyAdds = multiplyAdds; this.measure = measure;
+    }
+
+    /// <summary>Finished runs the rates come from.</summary>
+    public int FinishedRuns => unitsPerSecondByModel.Values.Sum(v => v.Count);
+
+    /// <summary>
+    /// Rates from the finished runs in <paramref name="runsDir"/>. <paramref name="multiplyAdds"/> (default: the model
+    /// registry, measured) and <paramref name="measure"/> (default: 3 ResNet-20 steps at batch 32, returning
+    /// multiply-adds per second) are replaceable for tests.
+    /// </summary>
+    public static TrainingEstimate FromRuns(string runsDir, Func<string, double>? multiplyAdds = null, Func<double>? measure = null)
+    {
+        multiplyAdds ??= model => ModelZoo.Info(model).MultiplyAdds;
+        measure ??= () =>
+        {
+            var bench = Bench.Run("resnet20", batch: 32, iterations: 3, warmup: 1);
+            return bench.TrainImgPerS * multiplyAdds("resnet20");
+        };
+        var byModel = new Dictionary<string, List<double>>();
+        var macRates = new List<double>();
+        if (Directory.Exists(runsDir))
+        {
+            foreach (var (_, record) in Runs.List(runsDir))
+            {
+                if (record.Status != RunStatus.Finished || record.WallSeconds <= 0 || record.Iteration <= 0) continue;
+                var rate = Units(record.Config, record.Iteration) / record.WallSeconds;
+                if (!byModel.TryGetValue(record.Config.Model, out var list)) byModel[record.Config.Model] = list = [];
+                list.Add(rate);
+                try { macRates.Add(rate * multiplyAdds(record.Config.Model)); }
+                catch (ArgumentException) { }   // a model no longer registered: its own-rate sample still counts
+            }
+        }
+        return new TrainingEstimate(byModel, macRates, multiplyAdds, measure);
+    }
+
+    /// <summary>Training-image equivalents of iterations [<paramref name="from"/>, <paramref name="to"/>) of a run.</summary>
+    public static double Units(RunConfig config, int to, int from = 0)
+    {
+        var recipe = config.ResolvedRecipe;
+        var evalEvery = Math.Max(1, config.Budget.EvalEvery);
+        var evaluations = to / evalEvery - from / evalEvery + (to % evalEvery != 0 && to == recipe.Iterations ? 1 : 0);
+        var evalImages = config.Budget.EvalImages ?? 10_000;
+        return (double)(to - from) * recipe.BatchSize + EvalCost * evaluations * evalImages;
+    }
+
+    /// <summary>Seconds to train <paramref name="config"/> from iteration <paramref name="from"/> to its end.</summary>
+    public DurationEstimate Estimate(RunConfig config, int from = 0)
+    {
+        var units = Units(config, config.ResolvedRecipe.Iterations, from);
+        if (unitsPerSecondByModel.TryGetValue(config.Model, out var same))
+            return new(units / Median(same), $"from {same.Count} finished {config.Model} run(s) here");
+        var macs = multiplyAdds(config.Model);
+        if (macRates.Count > 0)
+            return new(units * macs / Median(macRates), $"from {macRates.Count} finished run(s) here, scaled by multiply-adds");
+        measuredMacRate ??= measure?.Invoke() ?? throw new InvalidOperationException("no finished runs and no way to measure");
+        return new(units * macs / measuredMacRate.Value, "from 3 ResNet-20 training steps measured just now, scaled by multiply-adds");
+    }
+
+    static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}

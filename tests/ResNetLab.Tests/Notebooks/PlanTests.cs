@@ -1,0 +1,103 @@
+using ResNetLab.Notebooks.Reports;
+using ResNetLab.Runtime;
+using ResNetLab.Training;
+
+namespace ResNetLab.Tests.Notebooks;
+
+/// <summary>The plan `resnet reports` prints first: runs per notebook, which are reused, and how long the rest takes.</summary>
+public class PlanTests
+{
+    // Multiply-adds stand-ins: plain56 costs 3× plain20 — the estimate must scale with them.
+    static double Macs(string model) => model switch { "plain20" or "resnet20" => 1e6, "plain56" or "resnet56" => 3e6, _ => 2e6 };
+
+    static void WriteFinished(string runsDir, RunConfig config, double wallSeconds)
+    {
+        var record = new RunRecord
+        {
+            Name = config.RunName, Config = config, ConfigHash = config.Hash, Recipe = config.ResolvedRecipe, Dataset = "CIFAR-10",
+            DataSource = "mirror", DataLabel = "test", DataDirectory = "/nowhere", Split = "test", EvalSet = "test", Seed = config.Seed,
+            Device = "cpu", Runtime = new RuntimeInfo("0", "0", "10", "cpu", false, 2, null), Parameters = 1,
+            StartedUtc = DateTime.UtcNow, Status = RunStatus.Finished, Iteration = config.ResolvedRecipe.Iterations, WallSeconds = wallSeconds,
+        };
+        new RunFolder(Runs.Folder(config.RunName, runsDir)).SaveRecord(record);
+    }
+
+    [Fact]
+    public void Work_counts_training_images_and_a_third_of_each_evaluated_image()
+    {
+        var smoke = Experiments.Degradation(Budget.Smoke).Plain[0];   // 40 iterations of 128, evaluation every 20 on 500 images
+        Assert.Equal(40 * 128 + 2 * 500 / 3.0, TrainingEstimate.Units(smoke, 40), 6);
+        Assert.Equal(20 * 128 + 1 * 500 / 3.0, TrainingEstimate.Units(smoke, 40, from: 20), 6);
+    }
+
+    [Fact]
+    public void Finished_runs_are_reused_and_the_rest_estimated_from_this_machines_speed()
+    {
+        var runs = TestPaths.TempDir("plan");
+        try
+        {
+            var plan = Experiments.Degradation(Budget.Smoke);
+            var plain20 = plan.Plain[0];
+            WriteFinished(runs, plain20, wallSeconds: 60);   // this machine: one smoke plain20 (1e6 MACs) per minute
+            var measured = 0;
+            var estimate = TrainingEstimate.FromRuns(runs, Macs, () => { measured++; return 1; });
+            var notebooks = new[] { "02-degradation", "06-layer-responses" }.Select(n => Path.Combine(TestPaths.Root, "notebooks", n + ".ipynb"));
+            var plans = NotebookPlans.Make(notebooks, Budget.Smoke, runs, estimate);
+
+            var nb02 = plans[0];
+            Assert.Equal(["plain20-cifar10-smoke-s0", "plain56-cifar10-smoke-s0", "resnet20-A-cifar10-smoke-s0", "resnet56-A-cifar10-smoke-s0"], nb02.Runs.Select(r => r.Name));
+            Assert.Equal(PlannedAction.Reuse, nb02.Runs[0].Action);
+            Assert.Equal(3, nb02.ToTrain.Count());
+            // same budget, 3× the multiply-adds → 3× the finished plain20's minute; 1× for resnet20
+            Assert.Equal(180, nb02.Runs[1].Seconds, 6);
+            Assert.Equal(60, nb02.Runs[2].Seconds, 6);
+            Assert.Equal(180 + 60 + 180, nb02.Seconds, 6);
+            Assert.Contains("scaled by multiply-adds", nb02.Runs[1].Estimate!.Basis);
+            Assert.Equal(0, measured);   // finished runs exist: nothing measured
+
+            // 06 reuses 02's four runs (trained earlier in the same job) and trains only ResNet-110
+            var nb06 = plans[1];
+            Assert.Equal(4, nb06.Runs.Count(r => r.Action is PlannedAction.Reuse or PlannedAction.ReuseFromEarlierNotebook));
+            Assert.Equal("resnet110", Assert.Single(nb06.ToTrain).Config.Model);
+        }
+        finally { Directory.Delete(runs, true); }
+    }
+
+    [Fact]
+    public void Same_model_runs_give_the_rate_directly_and_no_runs_means_a_measurement()
+    {
+        var runs = TestPaths.TempDir("plan-rate");
+        try
+        {
+            var quick = Experiments.Degradation(Budget.Quick).Plain[0];
+            var smoke = Experiments.Degradation(Budget.Smoke).Plain[0];
+            WriteFinished(runs, smoke, wallSeconds: 100);
+            var fromRuns = TrainingEstimate.FromRuns(runs, Macs, () => throw new InvalidOperationException("must not measure"));
+            var expected = 100 * TrainingEstimate.Units(quick, quick.ResolvedRecipe.Iterations) / TrainingEstimate.Units(smoke, 40);
+            var e = fromRuns.Estimate(quick);
+            Assert.Equal(expected, e.Seconds, 6);
+            Assert.Contains("finished plain20", e.Basis);
+
+            var empty = TrainingEstimate.FromRuns(Path.Combine(runs, "none"), Macs, () => 1e6 * 100);   // 100 img/s of a 1e6-MAC net
+            var m = empty.Estimate(smoke);
+            Assert.Equal(TrainingEstimate.Units(smoke, 40) / 100, m.Seconds, 6);
+            Assert.Contains("measured", m.Basis);
+        }
+        finally { Directory.Delete(runs, true); }
+    }
+
+    [Fact]
+    public void A_notebook_calling_an_unknown_plan_is_reported_by_name()
+    {
+        var dir = TestPaths.TempDir("plan-bad");
+        try
+        {
+            var nb = Path.Combine(dir, "99-bad.ipynb");
+            File.WriteAllText(nb, """{"cells":[{"cell_type":"code","source":["var p = Experiments.NoSuchPlan(lab.Budget);"]}]}""");
+            var e = Assert.Throws<InvalidDataException>(() => NotebookPlans.PlansOf(nb, Budget.Smoke));
+            Assert.Contains("NoSuchPlan", e.Message);
+            Assert.Contains("99-bad.ipynb", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
