@@ -82,10 +82,10 @@ public static class Experiment
             if (existing.Status == RunStatus.Finished)
                 return new RunResult(folder, existing, Runs.ReadMetrics(folder), RunOutcome.Reused);
         }
-        using var exclusive = Lock(folder);
+        using var exclusive = RunLock.Acquire(folder);
         if (options.Force)
         {
-            foreach (var file in Directory.EnumerateFiles(folder).Where(f => Path.GetFileName(f) != LockFile)) File.Delete(file);
+            foreach (var file in Directory.EnumerateFiles(folder).Where(f => Path.GetFileName(f) != RunLock.FileName)) File.Delete(file);
             existing = null;
         }
 
@@ -180,23 +180,6 @@ public static class Experiment
             default:
                 var finished = Update(RunStatus.Finished);
                 return new RunResult(folder, finished, [.. trainer.Metrics], resumed is null ? RunOutcome.Trained : RunOutcome.Resumed);
-        }
-    }
-
-    const string LockFile = ".lock";
-
-    /// <summary>One process trains a run at a time (notebook and CLI could otherwise both write the same folder).</summary>
-    static FileStream Lock(string folder)
-    {
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, LockFile);
-        try
-        {
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
-        }
-        catch (IOException)
-        {
-            throw new InvalidOperationException($"{folder} is being trained by another process right now; wait for it, or stop it (it resumes later)");
         }
     }
 
