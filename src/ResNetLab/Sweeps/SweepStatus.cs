@@ -43,9 +43,9 @@ public static class SweepStatus
             return new(config.RunName, folder, RunState.Running, progress, null,
                        holder is null ? null : $"on {holder.Host}{(holder.Job is null ? "" : $" (job {holder.Job})")}", []);
         if (record?.Status is RunStatus.Failed or RunStatus.Diverged)
-            return new(config.RunName, folder, RunState.Failed, progress, null, record.Message, LogTail(folder));
+            return new(config.RunName, folder, RunState.Failed, progress, null, FirstLine(record.Message), LogTail(folder));
         if (task is { ExitCode: { } code } && code != 0 && code != ExitCodes.Interrupted)
-            return new(config.RunName, folder, RunState.Failed, progress, null, task.Message ?? $"task exited with code {code}", LogTail(folder));
+            return new(config.RunName, folder, RunState.Failed, progress, null, FirstLine(task.Message) ?? $"task exited with code {code}", LogTail(folder));
         var note = record switch
         {
             null => "not started",
@@ -69,6 +69,9 @@ public static class SweepStatus
             : null;
         return new RunProgress(record.Iteration, total, record.WallSeconds, eta);
     }
+
+    /// <summary>Native errors carry a whole stack trace in their message; the table shows its first line (the log has the rest).</summary>
+    static string? FirstLine(string? message) => message?.Split('\n', 2)[0].Trim();
 
     /// <summary>The last lines of the run's sweep log (where a failed task says why).</summary>
     public static IReadOnlyList<string> LogTail(string folder, int lines = 8)
