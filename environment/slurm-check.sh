@@ -48,8 +48,9 @@ deadline=$((SECONDS + 600))
 until [[ -f $run/checkpoint.bin ]]; do (( SECONDS < deadline )) || fail "no checkpoint within 600 s"; sleep 0.2; done
 squeue -h -j "${job}_0" -o %t | grep -q R || fail "task ${job}_0 is not running when its first checkpoint appeared"
 scontrol requeue "${job}_0"
-sleep 1
-scontrol update jobid="${job}_0" StartTime=now   # a requeued job otherwise waits ~2 minutes (BeginTime)
+# A requeued job waits ~2 minutes (BeginTime) before it may start again; once it is pending, let it start now.
+for _ in $(seq 120); do [[ $(squeue -h -j "${job}_0" -o %t 2>/dev/null) == PD ]] && break; sleep 0.5; done
+scontrol update jobid="${job}_0" StartTime=now || true
 wait_job "$job" 900
 python3 - "$run/run.json" <<'PY' || fail "the requeued run did not resume and finish"
 import json, sys

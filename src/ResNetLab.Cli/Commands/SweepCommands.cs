@@ -253,7 +253,7 @@ public sealed class SweepStatusCommand : Command<SweepCommand.Settings>
         {
             var colour = r.State switch { RunState.Finished => "green", RunState.Running => "blue", RunState.Failed => "red", _ => "grey" };
             var progress = r.Progress is { } p
-                ? $"{p.Iteration:N0}/{p.Iterations:N0}" + (r.State == RunState.Running && p.Eta is { } eta ? $", eta {CliParse.Duration(eta)}" : "")
+                ? $"{p.Iteration:N0}/{p.Iterations:N0}" + (r.State == RunState.Running && p.EtaSeconds is { } eta ? $", eta {CliParse.Duration(TimeSpan.FromSeconds(eta))}" : "")
                 : "";
             table.AddRow(Markup.Escape(r.Name), $"[{colour}]{r.State.ToString().ToLowerInvariant()}[/]", Markup.Escape(progress),
                          r.TestErrorPercent is { } e ? e.ToString("0.00", CultureInfo.InvariantCulture) + " %" : "", Markup.Escape(r.Message ?? ""));

@@ -5,7 +5,7 @@ namespace ResNetLab.Sweeps;
 public enum RunState { Finished, Running, Pending, Failed }
 
 /// <summary>How far a run is: iterations done of its total, training seconds so far, and the time left at that pace.</summary>
-public sealed record RunProgress(int Iteration, int Iterations, double WallSeconds, TimeSpan? Eta);
+public sealed record RunProgress(int Iteration, int Iterations, double WallSeconds, double? EtaSeconds);
 
 /// <summary>One run of a sweep as `resnet sweep status` shows it.</summary>
 public sealed record RunStatusLine(string Name, string Folder, RunState State, RunProgress? Progress, double? TestErrorPercent,
@@ -64,9 +64,7 @@ public static class SweepStatus
         record ??= Training.Runs.TryLoad(folder);
         if (record is null) return null;
         var total = record.Recipe.Iterations;
-        TimeSpan? eta = record.Iteration > 0 && record.Iteration < total
-            ? TimeSpan.FromSeconds(record.WallSeconds / record.Iteration * (total - record.Iteration))
-            : null;
+        double? eta = record.Iteration > 0 && record.Iteration < total ? record.WallSeconds / record.Iteration * (total - record.Iteration) : null;
         return new RunProgress(record.Iteration, total, record.WallSeconds, eta);
     }
 

@@ -133,7 +133,7 @@ public class SweepTests
             Assert.Equal((5, 1, 1, 2, 1), (report.Total, report.Finished, report.Running, report.Pending, report.Failed));
             Assert.Equal([RunState.Finished, RunState.Running, RunState.Pending, RunState.Failed, RunState.Pending], report.Runs.Select(r => r.State));
             Assert.Equal(25, report.Runs[0].TestErrorPercent!.Value, 9);
-            Assert.Equal(TimeSpan.FromSeconds(90), report.Runs[1].Progress!.Eta);   // 30 s for 10 of 40 iterations
+            Assert.Equal(90, report.Runs[1].Progress!.EtaSeconds!.Value, 9);   // 30 s for 10 of 40 iterations
             Assert.Contains("interrupted at iteration 20", report.Runs[2].Message);
             Assert.Equal(["line 1", "error: boom"], report.Runs[3].LogTail);
             Assert.Equal("not started", report.Runs[4].Message);
