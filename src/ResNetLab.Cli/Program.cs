@@ -33,6 +33,19 @@ app.Configure(config =>
         CliSurface.Add<NotebookExportCommand>(notebook, "export", "notebook").WithDescription("Write notebooks/NAME.ipynb as artifacts/apps/NAME.cs (--as-app).");
         CliSurface.Add<NotebookRunCommand>(notebook, "run", "notebook").WithDescription("Export as an app and run it: dotnet run artifacts/apps/NAME.cs → NAME.html.");
     });
+    config.AddBranch("sweep", sweep =>
+    {
+        sweep.SetDescription("Train every missing run of a plan: here, N at a time, or as one Slurm job array; status; array tasks.");
+        CliSurface.Add<SweepCommand>(sweep, "run", "sweep").WithDescription("Train every missing run (what `resnet sweep --plan …` means): --engine local or slurm.")
+            .WithExample("sweep", "--plan", "degradation", "--budget", "smoke", "--seeds", "2", "--jobs", "2")
+            .WithExample("sweep", "--plan", "very-deep", "--budget", "full", "--seeds", "5", "--engine", "slurm", "--partition", "gpu", "--gres", "gpu:1", "--time", "1-00:00:00");
+        CliSurface.Add<SweepStatusCommand>(sweep, "status", "sweep").WithDescription("Each run of a sweep: finished, running (iteration, ETA), pending or failed (log tail).")
+            .WithExample("sweep", "status", "--plan", "degradation", "--budget", "smoke", "--seeds", "2", "--json");
+        CliSurface.Add<SweepTaskCommand>(sweep, "task", "sweep").WithDescription("Train run --index of a sweep's --manifest (what each Slurm array task runs).")
+            .WithExample("sweep", "task", "--manifest", "runs/.sweeps/degradation-smoke-1a2b/manifest.json", "--index", "0");
+    });
+    CliSurface.Add<ResultsCommand>(config, "results").WithDescription("Table 6 from a sweep's records: mean ± std, best and n over seeds, beside the paper.")
+        .WithExample("results", "--plan", "very-deep", "--budget", "full", "--seeds", "5").WithExample("results", "--plan", "degradation", "--budget", "smoke", "--seeds", "2", "--csv");
     config.AddBranch("data", data =>
     {
         data.SetDescription("The CIFAR datasets: download the official archive, or show which copy is in use.");
@@ -44,8 +57,9 @@ app.Configure(config =>
 });
 return CliErrors.Run(() =>
 {
-    CliSurface.Validate(args);
-    return app.Run(args);
+    var rewritten = SweepCommand.DefaultVerb(args);   // `resnet sweep --plan …` means `resnet sweep run --plan …`
+    CliSurface.Validate(rewritten);
+    return app.Run(rewritten);
 });
 
 /// <summary>The version `resnet --version` and `doctor` print: the project's, with the engine it runs on.</summary>

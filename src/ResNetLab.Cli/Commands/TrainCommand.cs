@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using ResNetLab.Data;
 using ResNetLab.Models;
 using ResNetLab.Runtime;
+using ResNetLab.Sweeps;
 using ResNetLab.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -10,8 +11,8 @@ using Spectre.Console.Cli;
 namespace ResNetLab.Cli.Commands;
 
 /// <summary>
-/// `resnet train`: train (or reuse, or resume) one run with a progress bar. Ctrl-C or SIGTERM writes a checkpoint and
-/// stops; running the same command again resumes from it. A finished run with the same config is reused.
+/// `resnet train`: train (or reuse, or resume) one run with a progress bar. Ctrl-C, SIGTERM or SIGUSR1 writes a checkpoint
+/// and stops (exit 130); running the same command again resumes from it. A finished run with the same config is reused.
 /// </summary>
 public sealed class TrainCommand : Command<TrainCommand.Settings>
 {
@@ -102,7 +103,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             cts.Cancel();
         };
         Console.CancelKeyPress += onCtrlC;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+        using var onSignals = StopSignals.Register(cts);   // SIGTERM, SIGUSR1 (Slurm)
         try
         {
             var result = AnsiConsole.Profile.Capabilities.Interactive
@@ -114,7 +115,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         catch (OperationCanceledException e)
         {
             AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(e.Message)}[/]");
-            return 130;
+            return ExitCodes.Interrupted;
         }
         finally
         {
@@ -154,7 +155,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     }
 
     /// <summary>Non-interactive consoles (CI logs): one line per evaluation.</summary>
-    sealed class LineProgress : IProgress<TrainingProgress>
+    internal sealed class LineProgress : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress e)
         {

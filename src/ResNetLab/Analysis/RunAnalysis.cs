@@ -13,6 +13,17 @@ namespace ResNetLab.Analysis;
 public sealed record FinalResult(string Label, string Model, int Depth, bool Residual, ShortcutOption? Shortcut, BlockKind Block,
                                  int Iterations, double TrainErrorPercent, double TestErrorPercent, int EvalImages, long Seed, long Parameters);
 
+/// <summary>One row of Table 6 over seeds: final test error (%) mean, sample std (NaN for one seed), best, n; the paper's beside it.</summary>
+public sealed record SeedStat(string Label, string Model, ShortcutOption? Shortcut, int N, double MeanPercent, double StdPercent, double BestPercent,
+                             IReadOnlyList<long> Seeds, IReadOnlyList<double> TestErrorsPercent, int Iterations, int EvalImages,
+                             double? PaperPercent, double? PaperMeanPercent, double? PaperStdPercent)
+{
+    /// <summary>E.g. "6.61 ± 0.16 (best 6.43), 5 runs", "8.75" or "—".</summary>
+    public string PaperText => PaperMeanPercent is { } m && PaperStdPercent is { } s && PaperPercent is { } b
+        ? $"{m:0.00} ± {s:0.00} (best {b:0.00}), 5 runs"
+        : PaperPercent is { } p ? $"{p:0.00}" : "—";
+}
+
 /// <summary>Turns run records into chart series, tables and final results — the one path from runs to figures.</summary>
 public static class RunAnalysis
 {
@@ -82,20 +93,41 @@ public static class RunAnalysis
                 (r.Record.Config.Precision == Precision.Fp32 ? "" : $" · {r.Record.Config.Precision.ToString().ToLowerInvariant()}"))));
     }
 
+    /// <summary>
+    /// Table 6 from records: per model (and shortcut option, when the runs differ in it) the final test error's mean,
+    /// sample std, best and n over seeds, beside the paper's figure — the one function behind the notebooks' seed
+    /// tables and `resnet results`.
+    /// </summary>
+    public static IReadOnlyList<SeedStat> SeedStats(IReadOnlyList<RunResult> runs)
+    {
+        var finals = Finals(runs);
+        var withShortcut = ShortcutsDiffer(runs);
+        return finals.GroupBy(f => (f.Model, f.Shortcut)).Select(g =>
+        {
+            var errors = g.OrderBy(f => f.Seed).Select(f => f.TestErrorPercent).ToList();
+            var mean = errors.Average();
+            var std = errors.Count < 2 ? double.NaN : Math.Sqrt(errors.Sum(x => (x - mean) * (x - mean)) / (errors.Count - 1));
+            var r = g.First();
+            // Table 6 is option A; other options and plain nets have no CIFAR-10 figure in the paper.
+            double? paper = r.Residual && r.Shortcut is null or ShortcutOption.A && PaperTestErrors.TryGetValue(r.Model, out var p) ? p : null;
+            var paperMeanStd = r.Model == "resnet110" && paper is not null ? PaperNumbers.ResNet110MeanOf5 : ((double, double)?)null;
+            return new SeedStat(Label(runs.First(x => x.Record.Config.Model == r.Model && x.Record.Config.Shortcut == r.Shortcut).Record.Config, withShortcut),
+                                r.Model, r.Shortcut, errors.Count, mean, std, errors.Min(), g.OrderBy(f => f.Seed).Select(f => f.Seed).ToList(),
+                                errors, r.Iterations, r.EvalImages, paper, paperMeanStd?.Item1, paperMeanStd?.Item2);
+        }).ToList();
+    }
+
     /// <summary>Mean ± std of the final test error over seeds, per model, beside Table 6's "6.61±0.16" for ResNet-110.</summary>
     public static DataFrame SeedSummary(IReadOnlyList<RunResult> runs)
     {
-        var groups = Finals(runs).GroupBy(f => f.Model).ToList();
-        static double Std(IReadOnlyList<double> v) => v.Count < 2 ? double.NaN : Math.Sqrt(v.Sum(x => (x - v.Average()) * (x - v.Average())) / (v.Count - 1));
+        var stats = SeedStats(runs);
         return new DataFrame(
-            new StringDataFrameColumn("model", groups.Select(g => g.Key)),
-            new Int32DataFrameColumn("seeds", groups.Select(g => g.Count())),
-            new DoubleDataFrameColumn("mean test error (%)", groups.Select(g => Math.Round(g.Average(f => f.TestErrorPercent), 2))),
-            new DoubleDataFrameColumn("std (%)", groups.Select(g => Math.Round(Std(g.Select(f => f.TestErrorPercent).ToList()), 2))),
-            new DoubleDataFrameColumn("best (%)", groups.Select(g => Math.Round(g.Min(f => f.TestErrorPercent), 2))),
-            new StringDataFrameColumn("paper", groups.Select(g => g.Key == "resnet110"
-                ? $"{PaperNumbers.ResNet110MeanOf5.Mean:0.00} ± {PaperNumbers.ResNet110MeanOf5.Std:0.00} (best {PaperTestErrors["resnet110"]:0.00}), 5 runs"
-                : PaperTestErrors.TryGetValue(g.Key, out var p) ? $"{p:0.00}" : "—")));
+            new StringDataFrameColumn("model", stats.Select(g => g.Label)),
+            new Int32DataFrameColumn("seeds", stats.Select(g => g.N)),
+            new DoubleDataFrameColumn("mean test error (%)", stats.Select(g => Math.Round(g.MeanPercent, 2))),
+            new DoubleDataFrameColumn("std (%)", stats.Select(g => Math.Round(g.StdPercent, 2))),
+            new DoubleDataFrameColumn("best (%)", stats.Select(g => Math.Round(g.BestPercent, 2))),
+            new StringDataFrameColumn("paper", stats.Select(g => g.PaperText)));
     }
 
     /// <summary>(iterations, learning rates, training error %) of a run, for the warm-up chart.</summary>

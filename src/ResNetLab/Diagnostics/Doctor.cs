@@ -39,7 +39,7 @@ public static partial class Doctor
     /// <param name="startKernel">also start the registered Jupyter kernel and run a cell (slow: tens of seconds)</param>
     public static IReadOnlyList<Check> RunAll(string? dataFlag = null, bool startKernel = false)
     {
-        var checks = new List<Check> { DotNet(), ToolchainCheck(), LibStdCxx() };
+        var checks = new List<Check> { Version(), DotNet(), ToolchainCheck(), LibStdCxx() };
         var torchOk = Torch(checks);
         if (torchOk) checks.Add(Natives());
         checks.Add(KernelTools());
@@ -53,9 +53,17 @@ public static partial class Doctor
                 ? $"CUDA visible ({cuda.device_count()} device(s))"
                 : "no CUDA device visible: training runs on CPU (GPU build: see README, 'GPU')"));
             checks.Add(new Check("threads", CheckStatus.Ok, $"{get_num_threads()} torch threads on {Environment.ProcessorCount} cores"));
+            checks.Add(new Check("cpu", CheckStatus.Ok, $"{CpuFeatures.Describe()}; --precision auto trains in " +
+                (CpuFeatures.HasNativeBf16 ? "bf16 (native BF16 instructions)" : "fp32 (no native BF16: bf16 would be emulated and slower)")));
         }
         return checks;
     }
+
+    /// <summary>The project's version (the one `resnet --version` prints).</summary>
+    public static string ProjectVersion =>
+        (typeof(Doctor).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown").Split('+')[0];
+
+    static Check Version() => new("version", CheckStatus.Ok, $"ResNetNotebooks {ProjectVersion}");
 
     static Check Safe(string name, Func<Check> body)
     {

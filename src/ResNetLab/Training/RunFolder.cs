@@ -71,25 +71,14 @@ public sealed class RunFolder(string path)
     public void Clear()
     {
         if (!Directory.Exists(Path)) return;
-        foreach (var file in Directory.EnumerateFiles(Path).Where(f => System.IO.Path.GetFileName(f) != LockFile)) File.Delete(file);
+        foreach (var file in Directory.EnumerateFiles(Path).Where(f => System.IO.Path.GetFileName(f) != RunLock.FileName)) File.Delete(file);
     }
 
-    const string LockFile = ".lock";
-
-    /// <summary>One process trains a run at a time (a notebook and the CLI could otherwise both write this folder).</summary>
-    public IDisposable Lock()
-    {
-        Directory.CreateDirectory(Path);
-        var lockPath = System.IO.Path.Combine(Path, LockFile);
-        try
-        {
-            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
-        }
-        catch (IOException)
-        {
-            throw new InvalidOperationException($"{Path} is being trained by another process right now; wait for it, or stop it (it resumes later)");
-        }
-    }
+    /// <summary>
+    /// One process trains a run at a time — a notebook and the CLI, or two cluster tasks on nodes sharing the runs
+    /// folder (<see cref="RunLock"/>: an O_EXCL lock file with a heartbeat, safe on local disks and NFS).
+    /// </summary>
+    public IDisposable Lock() => RunLock.Acquire(Path);
 
     /// <inheritdoc/>
     public override string ToString() => Path;
