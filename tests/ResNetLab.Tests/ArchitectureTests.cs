@@ -10,7 +10,7 @@ namespace ResNetLab.Tests;
 public class ArchitectureTests
 {
     /// <summary>Lower layers first; a namespace may use only those before it.</summary>
-    static readonly string[] Layers = ["Runtime", "Data", "Models", "Paper", "Training", "Charts", "Analysis", "Diagnostics"];
+    static readonly string[] Layers = ["Runtime", "Data", "Models", "Paper", "Training", "Charts", "Analysis", "Sweeps", "Diagnostics"];
 
     static IEnumerable<string> LibrarySources() =>
         Directory.EnumerateFiles(Path.Combine(TestPaths.Root, "src", "ResNetLab"), "*.cs", SearchOption.AllDirectories)

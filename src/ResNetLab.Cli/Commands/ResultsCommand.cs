@@ -37,9 +37,11 @@ public sealed class ResultsCommand : Command<ResultsCommand.Settings>
     public string? Runs { get; init; }
 
         [CommandOption("--json")]
+        [Description("Print the table as JSON (per model: n, seeds, mean, std, best, the paper's figure)")]
         public bool Json { get; init; }
 
         [CommandOption("--csv")]
+        [Description("Print the table as CSV")]
         public bool Csv { get; init; }
     }
 

@@ -111,6 +111,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         public string? Data { get; init; }
 
         [CommandOption("--partition <NAME>")]
+        [Description("slurm: partition to submit to (default: the cluster's)")]
         public string? Partition { get; init; }
 
         [CommandOption("--time <LIMIT>")]
@@ -131,6 +132,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         public string? Gres { get; init; }
 
         [CommandOption("--account <NAME>")]
+        [Description("slurm: account to charge (default: your default account)")]
         public string? Account { get; init; }
 
         [CommandOption("--max-parallel <N>")]

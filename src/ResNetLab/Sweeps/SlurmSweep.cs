@@ -135,7 +135,7 @@ public static class SlurmSweep
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidOperationException($"the runs folder {runsDir} is not writable ({e.Message}); give --runs a folder on a shared filesystem every node can write", e);
+            throw new InvalidOperationException($"the runs folder {runsDir} is not writable ({e.Message}); use a runs folder on a shared filesystem every node can write", e);
         }
     }
 
