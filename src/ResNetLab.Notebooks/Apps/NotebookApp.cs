@@ -27,6 +27,7 @@ public static class NotebookApp
         if (doc?["cells"] is not JsonArray cells) throw new InvalidDataException($"{notebookPath} is not a Jupyter notebook: no 'cells' array");
 
         var usings = new List<string>();
+        var types = new StringBuilder();   // a cell's class declarations: a file-based app wants them after every statement
         var body = new StringBuilder();
         var number = 0;
         foreach (var cell in cells.OfType<JsonObject>())
@@ -40,7 +41,7 @@ public static class NotebookApp
                     break;
                 case "code":
                     body.Append($"// ── cell {number} ──\npage.Cell({number});\n");
-                    body.Append(Code(source, usings, $"{notebookPath}, cell {number}")).Append('\n');
+                    body.Append(Code(source, usings, types, $"{notebookPath}, cell {number}")).Append('\n');
                     break;
             }
         }
@@ -61,11 +62,13 @@ public static class NotebookApp
         foreach (var u in usings.Distinct()) head.Append(u).Append('\n');
         head.Append("using ResNetLab.Notebooks.Apps;\n\n");
         head.Append($"using var page = NotebookPage.Start({Literal(name)}, args);\n\n");
-        return head.Append(body).ToString();
+        head.Append(body);
+        if (types.Length > 0) head.Append("// ── types declared in the notebook's cells ──\n").Append(types);
+        return head.ToString();
     }
 
     /// <summary>A code cell as statements: kernel directives dropped, usings hoisted, the trailing expression shown.</summary>
-    static string Code(string source, List<string> usings, string where)
+    static string Code(string source, List<string> usings, StringBuilder types, string where)
     {
         // #r "nuget: …" / #r "x.dll" / #load: the app gets all of it through its #:project directive.
         var lines = source.Split('\n').Select(l => l.TrimStart().StartsWith("#r ", StringComparison.Ordinal) || l.TrimStart().StartsWith("#load ", StringComparison.Ordinal) || l.TrimStart().StartsWith("#!", StringComparison.Ordinal) ? "" : l);
@@ -79,6 +82,11 @@ public static class NotebookApp
         for (var i = 0; i < members.Count; i++)
         {
             var m = members[i];
+            if (m is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax)
+            {
+                types.Append(m.ToFullString().Trim('\n', '\r')).Append("\n\n");
+                continue;
+            }
             if (i == members.Count - 1 && m is GlobalStatementSyntax { Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true } last })
             {
                 sb.Append(m.GetLeadingTrivia().ToFullString());

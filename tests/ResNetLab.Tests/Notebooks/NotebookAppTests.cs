@@ -37,7 +37,9 @@ public class NotebookAppTests
         Assert.Contains("page.Result(() => PaperTables.CifarParameters());", code);
         Assert.Contains("page.Result(() => Figures.Compare(PaperTables.CifarParametersComparison(),", code);
         Assert.Contains("var lab = Lab.Setup();", code);
-        Assert.Contains("page.Result(() => Lab.Say(Findings.ModelSizes()));", code);
+        Assert.Contains("var sizes = Findings.ModelSizes();", code);
+        // The cell that defines a class: the class goes after every top-level statement, as a file-based app requires.
+        Assert.True(code.IndexOf("class MyResidualBlock", StringComparison.Ordinal) > code.LastIndexOf("page.Cell(", StringComparison.Ordinal));
         Assert.Contains("page.Markdown(\"\"\"\n# 01 · Residual learning", code);
         Assert.Contains("using static TorchSharp.torch;", code);
     }
