@@ -84,7 +84,7 @@ public static class Checkpoint
                 {
                     model.load(reader, strict: true);
                     optimizer?.Load(reader);
-                    if (stream.Position != end)
+                    if (optimizer is not null && stream.Position != end)   // without an optimizer the momentum buffers stay unread
                         throw new InvalidDataException($"{end - stream.Position:N0} unread bytes after the momentum buffers");
                 }
                 catch (Exception e) when (InputFile.IsMalformedInput(e))
