@@ -25,6 +25,16 @@ public class PaperTablesTests
     }
 
     [Fact]
-    public void Model_size_findings_match_every_table_row() =>
-        Assert.Contains("<b>6 of 6</b>", Findings.ModelSizes());
+    public void Model_size_findings_match_every_table_row()
+    {
+        var text = Findings.ModelSizes();
+        Assert.Contains("<b>6 of 6</b> CIFAR-10 ResNets", text);
+        Assert.Contains($"<b>{ImageNetNetsInTable1} of {ImageNetNetsInTable1}</b> ImageNet nets match Table 1", text);
+        var r152 = System.Text.RegularExpressions.Regex.Match(text, @"ResNet-152: ([0-9.]+)×10⁹ measured vs 11\.3×10⁹");
+        Assert.True(r152.Success, text);
+        Assert.InRange(double.Parse(r152.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 11.25, 11.35);
+    }
+
+    /// <summary>ResNet-18/34/50/101/152: Table 1 prints the multiply-adds of each.</summary>
+    const int ImageNetNetsInTable1 = 5;
 }
