@@ -15,8 +15,8 @@ glob='*.cs'
 if [[ $# -gt 0 && $1 != -- ]]; then glob=$1; shift; fi
 [[ ${1:-} == -- ]] && shift
 case "$folder" in
-  Data)     filter='FullyQualifiedName~ResNetLab.Tests.Data|FullyQualifiedName~ExactEvaluationTests' ;;
-  Training) filter='(FullyQualifiedName~ResNetLab.Tests.Training|FullyQualifiedName~ResNetLab.Tests.Models.Robustness)&FullyQualifiedName!~CliTrainTests' ;;
+  Data)     filter='FullyQualifiedName~ResNetLab.Tests.Data|FullyQualifiedName~LoaderFuzzTests.CIFAR' ;;
+  Training) filter='(FullyQualifiedName~ResNetLab.Tests.Training|FullyQualifiedName~LoaderFuzzTests)&FullyQualifiedName!~CliTrainTests' ;;
   Models)   filter='FullyQualifiedName~ResNetLab.Tests.Models&FullyQualifiedName!~ModelsCommandTests&FullyQualifiedName!~PyTorchWeightsTests' ;;
   *) echo "mutation.sh: folder '$folder' is not one of Data, Training, Models" >&2; exit 2 ;;
 esac
