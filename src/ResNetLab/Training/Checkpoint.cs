@@ -79,6 +79,7 @@ public static class Checkpoint
             using (reader)
             {
                 var state = ReadStateFrom(reader, path);
+                ValidateRng(state.CpuRngState);
                 var backup = Snapshot(model);
                 try
                 {
@@ -179,7 +180,8 @@ public static class Checkpoint
             if (state.Iteration < 0 || state.Metrics.Any(m => m is null)) throw new InvalidDataException("the state is out of range");
             if (state.Config.Hash != state.ConfigHash)
                 throw new InvalidDataException($"its config hashes to {state.Config.Hash}, but the file says {state.ConfigHash}");
-            ValidateRng(state.CpuRngState);
+            if (string.IsNullOrEmpty(state.CpuRngState)) throw new InvalidDataException("no generator state");
+            Convert.FromBase64String(state.CpuRngState);   // its length is checked against libtorch's in Load: ReadState must not start torch
             return state;
         }
         catch (Exception e) when (InputFile.IsMalformedInput(e) && InputFile.PathOf(e) is null)

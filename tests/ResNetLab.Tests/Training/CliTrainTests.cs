@@ -71,7 +71,6 @@ public class CliTrainTests
             var eval = JsonDocument.Parse(output).RootElement;
             Assert.Equal(10_000, eval.GetProperty("images").GetInt32());
             var accuracy = eval.GetProperty("accuracy").GetDouble();
-            Assert.InRange(accuracy, 0.12, 1.0);   // 40 iterations: better than chance (0.10)
             // The CLI reports what the library's evaluation gives for the same weights (exact counting: ExactEvaluationTests).
             TorchRuntime.Initialize(DeviceChoice.Cpu);
             using (var model = Zoo.Create("resnet20"))
@@ -84,6 +83,7 @@ public class CliTrainTests
                 Assert.Equal(expected.Accuracy, accuracy, 12);
                 Assert.Equal(expected.Loss, eval.GetProperty("loss").GetDouble(), 9);
             }
+            Assert.InRange(accuracy, 0.12, 1.0);   // 40 iterations: better than chance (0.10)
 
             // The same weights exported to a PyTorch file evaluate identically under the same normalisation.
             TorchRuntime.Initialize(DeviceChoice.Cpu);
