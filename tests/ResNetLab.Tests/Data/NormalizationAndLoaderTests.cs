@@ -44,6 +44,25 @@ public class NormalizationAndLoaderTests
     }
 
     [Fact]
+    public void Kinds_parse_and_normalisations_compare_by_value()
+    {
+        // Survivors of the mutation run on Normalization.cs (environment/README.md): the default kind and equality.
+        Assert.Equal(NormalizationKind.Paper, Normalization.ParseKind(null));
+        Assert.Equal(NormalizationKind.Paper, Normalization.ParseKind(""));
+        Assert.Equal(NormalizationKind.Paper, Normalization.ParseKind(" Paper "));
+        Assert.Contains("--normalize 'zca'", Assert.Throws<ArgumentException>(() => Normalization.ParseKind("zca")).Message);
+        Assert.Throws<ArgumentException>(() => Normalization.PerPixelMean(new byte[3072 + 5]));
+        Assert.Throws<ArgumentException>(() => Normalization.PerPixelMean([]));
+        var a = Normalization.PerPixelMean(Enumerable.Repeat((byte)10, 3072).ToArray());
+        var b = Normalization.PerPixelMean(Enumerable.Repeat((byte)10, 3072).ToArray());
+        var c = Normalization.PerPixelMean(Enumerable.Range(0, 3072).Select(i => (byte)(i == 3071 ? 11 : 10)).ToArray());
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        Assert.NotEqual(a, c);
+        Assert.NotEqual(a, Normalization.Cifar);
+    }
+
+    [Fact]
     public void Channel_presets_standardise_on_zero_to_one_pixels()
     {
         using var scope = NewDisposeScope();
