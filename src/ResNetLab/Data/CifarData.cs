@@ -1,3 +1,4 @@
+using ResNetLab.Runtime;
 using System.Security.Cryptography;
 
 namespace ResNetLab.Data;
@@ -96,18 +97,18 @@ public sealed class CifarData
         var expected = (long)records * format.RecordBytes;
         var length = new FileInfo(path).Length;
         if (length != expected)
-            throw new InvalidDataException($"{path} has {length:N0} bytes, expected {expected:N0} ({records:N0} records of {format.RecordBytes} bytes): " +
+            throw InputFile.Invalid(path, $"has {length:N0} bytes, expected {expected:N0} ({records:N0} records of {format.RecordBytes} bytes): " +
                                            $"truncated or not {format.DisplayName} binary; {format.FixHint}");
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length != expected)
-            throw new InvalidDataException($"{path} changed while being read ({bytes.Length:N0} bytes, expected {expected:N0}); {format.FixHint}");
+            throw InputFile.Invalid(path, $"changed while being read ({bytes.Length:N0} bytes, expected {expected:N0}); {format.FixHint}");
         sha256 = SHA256.HashData(bytes);
         for (var r = 0; r < records; r++)
         {
             var record = bytes.AsSpan(r * format.RecordBytes, format.RecordBytes);
             var label = record[format.LabelIndex];
             if (label >= format.Classes)
-                throw new InvalidDataException($"{path}: record {r:N0} has label {label}, but {format.DisplayName} labels are 0–{format.Classes - 1}: " +
+                throw InputFile.Invalid(path, $"record {r:N0} has label {label}, but {format.DisplayName} labels are 0–{format.Classes - 1}: " +
                                                $"the file is corrupt or not {format.DisplayName} binary; {format.FixHint}");
             labels[r] = label;
             record[format.LabelBytes..].CopyTo(images.Slice(r * CifarFormat.ImageBytes, CifarFormat.ImageBytes));

@@ -88,19 +88,34 @@ public sealed class MomentumSgd : IDisposable
     /// <summary>Read buffers written by <see cref="Save"/>; a name or shape that does not match this model is an error.</summary>
     public void Load(BinaryReader reader)
     {
-        ClearBuffers();
+        // All or nothing: the buffers are replaced only once every one has been read and checked.
         var byName = parameters.ToDictionary(p => p.Name, p => p.Parameter);
-        var count = reader.ReadInt32();
-        for (var i = 0; i < count; i++)
+        var loaded = new Dictionary<string, Tensor>();
+        try
         {
-            var name = reader.ReadString();
-            if (!byName.TryGetValue(name, out var p))
-                throw new InvalidDataException($"checkpoint has a momentum buffer for '{name}', which this model does not have");
-            var v = Tensor.Load(reader).to(p.device).DetachFromDisposeScope();
-            if (!v.shape.SequenceEqual(p.shape))
-                throw new InvalidDataException($"momentum buffer '{name}' has shape [{string.Join(",", v.shape)}], the parameter [{string.Join(",", p.shape)}]");
-            buffers[name] = v;
+            var count = reader.ReadInt32();
+            if (count < 0 || count > byName.Count)
+                throw new InvalidDataException($"checkpoint has {count} momentum buffers for a model of {byName.Count} parameters");
+            for (var i = 0; i < count; i++)
+            {
+                var name = reader.ReadString();
+                if (!byName.TryGetValue(name, out var p))
+                    throw new InvalidDataException($"checkpoint has a momentum buffer for '{name}', which this model does not have");
+                if (loaded.ContainsKey(name)) throw new InvalidDataException($"checkpoint has two momentum buffers for '{name}'");
+                // Read into a tensor of the parameter's shape: TorchSharp checks the stored dtype and shape against it
+                // before reading any data, so a damaged header cannot allocate an arbitrary tensor.
+                using var cpu = zeros(p.shape, p.dtype);
+                cpu.Load(reader);
+                loaded[name] = cpu.to(p.device, copy: true).DetachFromDisposeScope();
+            }
         }
+        catch
+        {
+            foreach (var v in loaded.Values) v.Dispose();
+            throw;
+        }
+        ClearBuffers();
+        foreach (var (name, v) in loaded) buffers[name] = v;
     }
 
     void ClearBuffers()

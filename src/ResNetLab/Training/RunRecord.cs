@@ -129,5 +129,6 @@ public static class RunJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,   // NaN before the first batch of an interval
+        RespectNullableAnnotations = true,   // a damaged file's "name": null is refused when read, not an NRE later
     };
 }

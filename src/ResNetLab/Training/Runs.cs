@@ -39,11 +39,11 @@ public static class Runs
         try
         {
             return JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(path), RunJson.Options)
-                   ?? throw new InvalidDataException($"{path} is empty");
+                   ?? throw InputFile.Invalid(path, "is empty");
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or ArgumentException or FormatException or OverflowException or NotSupportedException)
         {
-            throw new InvalidDataException($"{path} is not a valid run record ({e.Message}); delete the folder or force a retrain", e);
+            throw InputFile.Invalid(path, $"not a valid run record ({e.Message}); delete the folder or force a retrain", e);
         }
     }
 
@@ -90,13 +90,15 @@ public static class Runs
         if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist (the run has not reached its first evaluation)", path);
         var lines = File.ReadAllLines(path);
         if (lines.Length == 0 || lines[0] != MetricsHeader)
-            throw new InvalidDataException($"{path}: header is not '{MetricsHeader}'");
+            throw InputFile.Invalid(path, $"header is not '{MetricsHeader}'");
         return lines.Skip(1).Where(l => l.Length > 0).Select((l, i) =>
         {
             var f = l.Split(',');
-            if (f.Length != 8) throw new InvalidDataException($"{path}: line {i + 2} has {f.Length} fields, expected 8");
-            double D(int k) => double.Parse(f[k], CultureInfo.InvariantCulture);
-            return new MetricsRow(int.Parse(f[0], CultureInfo.InvariantCulture), D(1), D(2), D(3), D(4), D(5), D(6), D(7));
+            if (f.Length != 8) throw InputFile.Invalid(path, $"line {i + 2} has {f.Length} fields, expected 8");
+            double D(int k) => double.TryParse(f[k], CultureInfo.InvariantCulture, out var v) ? v
+                : throw InputFile.Invalid(path, $"line {i + 2}: '{f[k]}' is not a number");
+            return new MetricsRow(int.TryParse(f[0], CultureInfo.InvariantCulture, out var it) ? it
+                : throw InputFile.Invalid(path, $"line {i + 2}: iteration '{f[0]}' is not an integer"), D(1), D(2), D(3), D(4), D(5), D(6), D(7));
         }).ToList();
     }
 

@@ -38,11 +38,29 @@ sealed class PickleReader(Stream stream, Func<object?, object?> persistentLoad, 
 
     static readonly object Mark = new();
 
+    /// <summary>
+    /// Read up to STOP. Malformed bytes (bad opcode, wrong types on the stack, lengths past the end, numbers that do not
+    /// parse) end in <see cref="InvalidDataException"/> or <see cref="EndOfStreamException"/>, never another exception.
+    /// </summary>
     public object? Load()
+    {
+        long position = -1;
+        try
+        {
+            return Run(ref position);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or InvalidCastException
+                                      or DecoderFallbackException)
+        {
+            throw new InvalidDataException($"malformed pickle at byte {position}: {e.Message}", e);
+        }
+    }
+
+    object? Run(ref long position)
     {
         while (true)
         {
-            var position = stream.CanSeek ? stream.Position : -1;
+            position = stream.CanSeek ? stream.Position : -1;
             var op = reader.ReadByte();
             switch (op)
             {
@@ -61,15 +79,15 @@ sealed class PickleReader(Stream stream, Func<object?, object?> persistentLoad, 
                 case (byte)'J': Push((long)reader.ReadInt32()); break;           // BININT
                 case 0x8a: Push(ReadLong(reader.ReadByte())); break;             // LONG1
                 case 0x8b: Push(ReadLong(reader.ReadInt32())); break;            // LONG4
-                case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(reader.ReadBytes(8))); break;
+                case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(ReadBytes(8))); break;
                 case (byte)'X': Push(ReadString(reader.ReadUInt32(), Encoding.UTF8)); break;
                 case 0x8c: Push(ReadString(reader.ReadByte(), Encoding.UTF8)); break;
                 case 0x8d: Push(ReadString(checked((long)reader.ReadUInt64()), Encoding.UTF8)); break;
                 case (byte)'T': Push(ReadString(reader.ReadInt32(), Encoding.Latin1)); break;
                 case (byte)'U': Push(ReadString(reader.ReadByte(), Encoding.Latin1)); break;
-                case (byte)'B': Push(reader.ReadBytes(checked((int)reader.ReadUInt32()))); break;
-                case (byte)'C': Push(reader.ReadBytes(reader.ReadByte())); break;
-                case 0x8e: Push(reader.ReadBytes(checked((int)reader.ReadUInt64()))); break;
+                case (byte)'B': Push(ReadBytes(reader.ReadUInt32())); break;
+                case (byte)'C': Push(ReadBytes(reader.ReadByte())); break;
+                case 0x8e: Push(ReadBytes(checked((long)reader.ReadUInt64()))); break;
                 case (byte)'t': Push(PopMark().ToArray()); break;                // TUPLE
                 case 0x85: Push(new[] { Pop() }); break;
                 case 0x86: { var b = Pop(); var a = Pop(); Push(new[] { a, b }); break; }
@@ -78,8 +96,8 @@ sealed class PickleReader(Stream stream, Func<object?, object?> persistentLoad, 
                 case (byte)'d': Push(ToDict(PopMark())); break;                  // DICT
                 case (byte)'a': { var v = Pop(); AsList(Peek()).Add(v); break; }
                 case (byte)'e': { var items = PopMark(); AsList(Peek()).AddRange(items); break; }
-                case (byte)'s': { var v = Pop(); var k = Pop(); AsDict(Peek())[k!] = v; break; }
-                case (byte)'u': { var items = PopMark(); var d = AsDict(Peek()); for (var i = 0; i < items.Count; i += 2) d[items[i]!] = items[i + 1]; break; }
+                case (byte)'s': { var v = Pop(); var k = Pop(); AsDict(Peek())[Key(k)] = v; break; }
+                case (byte)'u': { var items = PopMark(); var d = AsDict(Peek()); AddPairs(d, items); break; }
                 case (byte)'q': memo[reader.ReadByte()] = Peek(); break;         // BINPUT
                 case (byte)'r': memo[reader.ReadUInt32()] = Peek(); break;       // LONG_BINPUT
                 case 0x94: memo[memo.Count] = Peek(); break;                     // MEMOIZE
@@ -88,9 +106,9 @@ sealed class PickleReader(Stream stream, Func<object?, object?> persistentLoad, 
                 case (byte)'j': Push(Memo(reader.ReadUInt32())); break;          // LONG_BINGET
                 case (byte)'g': Push(Memo(long.Parse(ReadLine()))); break;       // GET
                 case (byte)'c': { var module = ReadLine(); Push(new PyGlobal(module, ReadLine())); break; }
-                case 0x93: { var name = (string)Pop()!; Push(new PyGlobal((string)Pop()!, name)); break; }
-                case (byte)'R': { var args = (object?[])Pop()!; Push(reduce(AsGlobal(Pop()), args)); break; }
-                case 0x81: { var args = (object?[])Pop()!; Push(reduce(AsGlobal(Pop()), args)); break; }  // NEWOBJ
+                case 0x93: { var name = Pop<string>("STACK_GLOBAL name"); Push(new PyGlobal(Pop<string>("STACK_GLOBAL module"), name)); break; }
+                case (byte)'R': { var args = Pop<object?[]>("REDUCE arguments"); Push(reduce(AsGlobal(Pop()), args)); break; }
+                case 0x81: { var args = Pop<object?[]>("NEWOBJ arguments"); Push(reduce(AsGlobal(Pop()), args)); break; }  // NEWOBJ
                 case (byte)'b': Build(Pop(), Peek()); break;                     // BUILD
                 case (byte)'Q': Push(persistentLoad(Pop())); break;              // BINPERSID
                 case (byte)'0': Pop(); break;                                    // POP
@@ -116,6 +134,8 @@ sealed class PickleReader(Stream stream, Func<object?, object?> persistentLoad, 
 
     object? Peek() => stack.Count > 0 ? stack[^1] : throw new InvalidDataException("pickle stack underflow");
 
+    T Pop<T>(string what) => Pop() is T value ? value : throw new InvalidDataException($"pickle {what} is not a {typeof(T).Name}");
+
     object? Pop()
     {
         var v = Peek();
@@ -127,6 +147,7 @@ sealed class PickleReader(Stream stream, Func<object?, object?> persistentLoad, 
     {
         if (marks.Count == 0) throw new InvalidDataException("pickle MARK missing");
         var start = marks.Pop();
+        if (start > stack.Count) throw new InvalidDataException("pickle MARK points past the stack");
         var items = stack.GetRange(start, stack.Count - start);
         stack.RemoveRange(start, stack.Count - start);
         return items;
@@ -135,8 +156,25 @@ sealed class PickleReader(Stream stream, Func<object?, object?> persistentLoad, 
     static OrderedDictionary<object, object?> ToDict(List<object?> items)
     {
         var d = new OrderedDictionary<object, object?>();
-        for (var i = 0; i < items.Count; i += 2) d[items[i]!] = items[i + 1];
+        AddPairs(d, items);
         return d;
+    }
+
+    static void AddPairs(OrderedDictionary<object, object?> d, List<object?> items)
+    {
+        if (items.Count % 2 != 0) throw new InvalidDataException($"pickle dict items come in pairs, got {items.Count} values");
+        for (var i = 0; i < items.Count; i += 2) d[Key(items[i])] = items[i + 1];
+    }
+
+    static object Key(object? k) => k ?? throw new InvalidDataException("pickle dict key is None");
+
+    /// <summary>Bytes of a length read from the file: checked against what is left, so a corrupt length cannot allocate gigabytes.</summary>
+    byte[] ReadBytes(long length)
+    {
+        if (length < 0) throw new InvalidDataException($"pickle length {length} is negative");
+        if (stream.CanSeek && length > stream.Length - stream.Position) throw new EndOfStreamException();
+        var bytes = reader.ReadBytes(checked((int)length));
+        return bytes.Length == length ? bytes : throw new EndOfStreamException();
     }
 
     static List<object?> AsList(object? o) => o as List<object?> ?? throw new InvalidDataException($"pickle APPEND to a {o?.GetType().Name}");
@@ -146,7 +184,7 @@ sealed class PickleReader(Stream stream, Func<object?, object?> persistentLoad, 
 
     static PyGlobal AsGlobal(object? o) => o as PyGlobal ?? throw new InvalidDataException($"pickle REDUCE on a {o?.GetType().Name}");
 
-    string ReadString(long length, Encoding encoding) => encoding.GetString(reader.ReadBytes(checked((int)length)));
+    string ReadString(long length, Encoding encoding) => encoding.GetString(ReadBytes(length));
 
     string ReadLine()
     {
@@ -158,7 +196,8 @@ sealed class PickleReader(Stream stream, Func<object?, object?> persistentLoad, 
     /// <summary>LONG1/LONG4: little-endian two's complement; a long when it fits, else a BigInteger.</summary>
     object ReadLong(int length)
     {
-        var bytes = reader.ReadBytes(length);
+        var bytes = ReadBytes(length);
+        if (length == 0) return 0L;
         if (length > 8) return new System.Numerics.BigInteger(bytes, isUnsigned: false, isBigEndian: false);
         long value = 0;
         for (var i = length - 1; i >= 0; i--) value = (value << 8) | bytes[i];

@@ -1,3 +1,4 @@
+using ResNetLab.Runtime;
 using System.Text;
 using static TorchSharp.torch;
 
@@ -19,7 +20,11 @@ public static class PyTorchWeights
         var stateDict = ReadStateDict(path);
         try
         {
-            Load(model, stateDict, Path.GetFileName(path));
+            Load(model, stateDict, "its state_dict");
+        }
+        catch (InvalidDataException e)
+        {
+            throw InputFile.Invalid(path, e.Message, e);
         }
         finally
         {
@@ -52,20 +57,17 @@ public static class PyTorchWeights
         if (SafeTensors.Looks(path)) return StripModulePrefix(SafeTensors.Read(path));
         var root = TorchFile.Load(path);
         var dict = root as OrderedDictionary<object, object?>
-                   ?? throw new InvalidDataException($"{Path.GetFileName(path)} holds a {Describe(root)}, not a state_dict");
+                   ?? throw Fail(root, $"holds a {Describe(root)}, not a state_dict");
         if (!dict.Values.Any(v => v is Tensor))
         {
             var nested = NestingKeys.Select(k => dict.TryGetValue(k, out var v) ? v : null)
                                     .OfType<OrderedDictionary<object, object?>>().FirstOrDefault();
             if (nested is null)
             {
-                DisposeTensors(dict);
-                throw new InvalidDataException(
-                    $"{Path.GetFileName(path)} is a dict without tensors and without a nested state_dict " +
-                    $"(keys: {string.Join(", ", dict.Keys)})");
+                throw Fail(dict, $"is a dict without tensors and without a nested state_dict (keys: {string.Join(", ", dict.Keys)})");
             }
-            foreach (var (k, v) in dict)
-                if (!ReferenceEquals(v, nested)) DisposeTensors(v);
+            var keep = new HashSet<object>(ReferenceEqualityComparer.Instance) { nested };
+            foreach (var v in dict.Values) DisposeTensors(v, keep);
             dict = nested;
         }
 
@@ -82,9 +84,15 @@ public static class PyTorchWeights
         if (notTensors.Count > 0)
         {
             foreach (var t in result.Values) t.Dispose();
-            throw new InvalidDataException($"{Path.GetFileName(path)}: state_dict entries that are not tensors: {string.Join(", ", notTensors)}");
+            throw Fail(dict, $"state_dict entries that are not tensors: {string.Join(", ", notTensors)}");
         }
         return result;
+
+        InvalidDataException Fail(object? loaded, string problem)
+        {
+            DisposeTensors(loaded, new HashSet<object>(ReferenceEqualityComparer.Instance));
+            return InputFile.Invalid(path, problem);
+        }
     }
 
     /// <summary>
@@ -98,6 +106,7 @@ public static class PyTorchWeights
         var unexpected = new List<string>();
         var misshaped = new List<string>();
         var duplicate = new List<string>();
+        var nonFinite = new List<string>();
         foreach (var (key, tensor) in stateDict)
         {
             var name = Candidates(key).FirstOrDefault(target.ContainsKey);
@@ -105,16 +114,19 @@ public static class PyTorchWeights
             if (!mapped.TryAdd(name, tensor)) { duplicate.Add(key); continue; }
             if (!tensor.shape.SequenceEqual(target[name].shape))
                 misshaped.Add($"{key}: file [{string.Join(", ", tensor.shape)}], model [{string.Join(", ", target[name].shape)}]");
+            else if (tensor.is_floating_point() && !AllFinite(tensor))
+                nonFinite.Add(key);
         }
         var missing = target.Keys.Where(k => !mapped.ContainsKey(k) && !k.EndsWith(".num_batches_tracked")).ToList();
 
-        if (unexpected.Count + missing.Count + misshaped.Count + duplicate.Count > 0)
+        if (unexpected.Count + missing.Count + misshaped.Count + duplicate.Count + nonFinite.Count > 0)
         {
             var message = new StringBuilder($"{source} does not fit {Describe(model)}; nothing was loaded.");
             Append(message, "unexpected keys", unexpected);
             Append(message, "missing keys", missing);
             Append(message, "shape mismatches", misshaped);
             Append(message, "keys mapping to the same parameter", duplicate);
+            Append(message, "NaN or infinite values (a damaged file)", nonFinite);
             throw new InvalidDataException(message.ToString());
         }
 
@@ -124,6 +136,13 @@ public static class PyTorchWeights
             if (mapped.TryGetValue(name, out var source_)) destination.copy_(source_);
             else destination.zero_();  // num_batches_tracked absent from an old file
         }
+    }
+
+    static bool AllFinite(Tensor t)
+    {
+        using var finite = t.isfinite();
+        using var all = finite.all();
+        return all.item<bool>();
     }
 
     /// <summary>The model's parameters and persistent buffers in PyTorch's order (module by module, own entries first).</summary>
@@ -171,14 +190,17 @@ public static class PyTorchWeights
         _ => o.GetType().Name,
     };
 
-    static void DisposeTensors(object? o)
+    /// <summary>Dispose every tensor in a loaded graph; <paramref name="seen"/> guards against a list that contains itself.</summary>
+    static void DisposeTensors(object? o, HashSet<object> seen)
     {
+        if (o is null || !seen.Add(o)) return;
         switch (o)
         {
             case Tensor t: t.Dispose(); break;
-            case OrderedDictionary<object, object?> d: foreach (var v in d.Values) DisposeTensors(v); break;
-            case List<object?> l: foreach (var v in l) DisposeTensors(v); break;
-            case object?[] a: foreach (var v in a) DisposeTensors(v); break;
+            case OrderedDictionary<object, object?> d: foreach (var v in d.Values) DisposeTensors(v, seen); break;
+            case List<object?> l: foreach (var v in l) DisposeTensors(v, seen); break;
+            case object?[] a: foreach (var v in a) DisposeTensors(v, seen); break;
+            case PyObject p: foreach (var v in p.Args) DisposeTensors(v, seen); DisposeTensors(p.State, seen); break;
         }
     }
 }

@@ -1,3 +1,4 @@
+using ResNetLab.Runtime;
 using System.IO.Compression;
 using static TorchSharp.torch;
 
@@ -13,18 +14,25 @@ public static class TorchFile
     /// <summary>The legacy format's first pickle (torch/serialization.py MAGIC_NUMBER).</summary>
     static readonly System.Numerics.BigInteger LegacyMagic = System.Numerics.BigInteger.Parse("1950a86a20f9469cfc6c", System.Globalization.NumberStyles.HexNumber);
 
-    /// <summary>Load any torch.save file: tensors come back as CPU tensors (owned by the caller), dicts as OrderedDictionary.</summary>
+    /// <summary>
+    /// Load any torch.save file: tensors come back as CPU tensors (owned by the caller), dicts as OrderedDictionary.
+    /// A malformed or damaged file throws the project's <see cref="InputFile"/> error naming it, and no tensor leaks.
+    /// </summary>
     public static object? Load(string path)
     {
-        using var stream = File.OpenRead(path);
-        try
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist", path);
+        return InputFile.Guard(path, () =>
         {
-            return IsZip(stream) ? LoadZip(stream) : LoadLegacy(stream);
-        }
-        catch (EndOfStreamException)
-        {
-            throw new InvalidDataException($"{path} ends early: not a complete torch.save file");
-        }
+            using var stream = File.OpenRead(path);
+            try
+            {
+                return IsZip(stream) ? LoadZip(stream) : LoadLegacy(stream);
+            }
+            catch (EndOfStreamException e)
+            {
+                throw InputFile.Invalid(path, "ends early: not a complete torch.save file", e);
+            }
+        });
     }
 
     static bool IsZip(Stream s)
@@ -45,25 +53,60 @@ public static class TorchFile
 
         Tensor Storage(StorageRef r)
         {
-            if (storages.TryGetValue(r.Key, out var t)) return t;
+            if (storages.TryGetValue(r.Key, out var t))
+                return t.dtype == r.DType ? t : throw new InvalidDataException($"storage data/{r.Key} is used as both {t.dtype} and {r.DType}");
             var entry = zip.GetEntry($"{prefix}data/{r.Key}") ?? throw new InvalidDataException($"storage data/{r.Key} missing from the archive");
-            using var data = entry.Open();
-            t = ReadStorage(data, r.DType, entry.Length / ElementSize(r.DType));
+            var bytes = ReadEntry(entry);
+            if (bytes.Length % ElementSize(r.DType) != 0)
+                throw new InvalidDataException($"storage data/{r.Key} has {bytes.Length} bytes, not a whole number of {r.DType} elements");
+            t = empty(bytes.Length / ElementSize(r.DType), r.DType);
+            t.bytes = bytes;
             storages[r.Key] = t;
             return t;
         }
 
-        object? root;
-        using (var s = pkl.Open())
-            root = new PickleReader(s, PersistentLoad, Reduce).Load();
+        var root = new PickleReader(new MemoryStream(ReadEntry(pkl)), PersistentLoad, Reduce).Load();
+        var result = new List<Tensor>();
         try
         {
-            return Resolve(root, p => p.Build(Storage(p.Storage)));
+            return Resolve(root, p => Keep(result, p.Build(Storage(p.Storage))));
+        }
+        catch
+        {
+            foreach (var t in result) t.Dispose();
+            throw;
         }
         finally
         {
             foreach (var t in storages.Values) t.Dispose();
         }
+    }
+
+    static Tensor Keep(List<Tensor> built, Tensor t)
+    {
+        built.Add(t);
+        return t;
+    }
+
+    /// <summary>
+    /// An entry's bytes, its size checked against the archive and its CRC-32 against the central directory: .NET's
+    /// ZipArchive does not verify it, and a flipped bit in a stored tensor would otherwise load as a wrong weight.
+    /// </summary>
+    static byte[] ReadEntry(ZipArchiveEntry entry)
+    {
+        // Deflate cannot expand more than ~1032:1, so a larger declared size is a damaged directory, not data.
+        if (entry.Length < 0 || entry.Length > Math.Max(1L << 20, checked(entry.CompressedLength * 1100)) || entry.Length > Array.MaxLength)
+            throw new InvalidDataException($"zip entry {entry.FullName} declares {entry.Length:N0} bytes from {entry.CompressedLength:N0} stored");
+        var bytes = new byte[entry.Length];
+        using (var data = entry.Open())
+        {
+            data.ReadExactly(bytes);
+            if (data.ReadByte() != -1) throw new InvalidDataException($"zip entry {entry.FullName} is longer than its declared {entry.Length:N0} bytes");
+        }
+        var crc = Crc32.Compute(bytes);
+        if (crc != entry.Crc32)
+            throw new InvalidDataException($"zip entry {entry.FullName} is damaged: CRC-32 {crc:x8}, the archive says {entry.Crc32:x8}");
+        return bytes;
     }
 
     static object? LoadLegacy(Stream stream)
@@ -83,22 +126,38 @@ public static class TorchFile
         if (sysInfo is not null && sysInfo.TryGetValue("little_endian", out var le) && le is false)
             throw new InvalidDataException("big-endian torch.save files are not supported");
         var refs = new Dictionary<string, StorageRef>();
-        var root = new PickleReader(stream, pid => { var r = PersistentLoad(pid); refs.TryAdd(r.Key, r); return r; }, Reduce).Load();
+        var root = new PickleReader(stream, pid =>
+        {
+            var r = PersistentLoad(pid);
+            if (!refs.TryAdd(r.Key, r) && refs[r.Key].DType != r.DType)
+                throw new InvalidDataException($"storage {r.Key} is used as both {refs[r.Key].DType} and {r.DType}");
+            return r;
+        }, Reduce).Load();
         var keys = (new PickleReader(stream, _ => null, Reduce).Load() as List<object?>)
                    ?? throw new InvalidDataException("legacy torch.save file lacks its storage key list");
 
         var storages = new Dictionary<string, Tensor>();
+        var result = new List<Tensor>();
         using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         try
         {
-            foreach (var key in keys.Cast<string>())
+            foreach (var k in keys)
             {
+                var key = k as string ?? throw new InvalidDataException($"storage key {k} is not a string");
                 var count = reader.ReadInt64();
                 if (!refs.TryGetValue(key, out var r)) throw new InvalidDataException($"storage {key} is not referenced by the pickle");
+                if (storages.ContainsKey(key)) throw new InvalidDataException($"storage {key} appears twice");
                 storages[key] = ReadStorage(stream, r.DType, count);
             }
-            return Resolve(root, p => p.Build(storages.TryGetValue(p.Storage.Key, out var t) ? t
-                : throw new InvalidDataException($"storage {p.Storage.Key} missing from the file")));
+            if (stream.Position != stream.Length)
+                throw new InvalidDataException($"{stream.Length - stream.Position:N0} bytes after the last storage");
+            return Resolve(root, p => Keep(result, p.Build(storages.TryGetValue(p.Storage.Key, out var t) ? t
+                : throw new InvalidDataException($"storage {p.Storage.Key} missing from the file"))));
+        }
+        catch
+        {
+            foreach (var t in result) t.Dispose();
+            throw;
         }
         finally
         {
@@ -108,7 +167,11 @@ public static class TorchFile
 
     static Tensor ReadStorage(Stream data, ScalarType dtype, long count)
     {
-        var bytes = new byte[checked(count * ElementSize(dtype))];
+        if (count < 0) throw new InvalidDataException($"storage of {count} elements");
+        var length = checked(count * ElementSize(dtype));
+        if (length > data.Length - data.Position)
+            throw new InvalidDataException($"storage of {count:N0} {dtype} elements runs past the end of the file");
+        var bytes = new byte[length];
         data.ReadExactly(bytes);
         var t = empty(count, dtype);
         t.bytes = bytes;
@@ -122,21 +185,26 @@ public static class TorchFile
             throw new InvalidDataException($"unknown persistent id in pickle: {pid}");
         long viewOffset = 0;
         if (t.Length >= 6 && t[5] is object?[] { Length: 3 } view)  // legacy storage view: (view_key, offset, size)
-            viewOffset = (long)view[1]!;
+            viewOffset = view[1] as long? ?? throw new InvalidDataException($"storage view offset {view[1]} is not an integer");
         return new StorageRef(key, StorageType(type.Name), viewOffset);
     }
 
     static object? Reduce(PyGlobal f, object?[] args) => (f.Module, f.Name) switch
     {
         ("torch._utils", "_rebuild_tensor_v2" or "_rebuild_tensor") =>
-            new PendingTensor((StorageRef)args[0]!, (long)args[1]!, Longs(args[2]), Longs(args[3])),
-        ("torch._utils", "_rebuild_parameter") => args[0],   // whole-module saves wrap tensors in Parameters
+            args.Length >= 4 && args[0] is StorageRef storage && args[1] is long offset
+                ? new PendingTensor(storage, offset, Longs(args[2], "size"), Longs(args[3], "stride"))
+                : throw new InvalidDataException("torch._utils._rebuild_tensor arguments are not (storage, offset, size, stride, …)"),
+        ("torch._utils", "_rebuild_parameter") => args.Length > 0 ? args[0] : throw new InvalidDataException("_rebuild_parameter without arguments"),   // whole-module saves wrap tensors in Parameters
         ("collections", "OrderedDict") => new OrderedDictionary<object, object?>(),
         ("torch._utils", var name) => throw new InvalidDataException($"tensors of kind torch._utils.{name} are not supported"),
         _ => new PyObject(f, args),
     };
 
-    static long[] Longs(object? tuple) => ((object?[])tuple!).Select(o => (long)o!).ToArray();
+    static long[] Longs(object? tuple, string what) =>
+        tuple is object?[] items && items.All(o => o is long)
+            ? items.Select(o => (long)o!).ToArray()
+            : throw new InvalidDataException($"tensor {what} is not a tuple of integers");
 
     static ScalarType StorageType(string name) => name switch
     {
@@ -176,26 +244,41 @@ public static class TorchFile
         _ => 1,
     };
 
-    /// <summary>Replace every PendingTensor in a loaded graph (dicts, lists, tuples) by what <paramref name="build"/> gives.</summary>
-    static object? Resolve(object? o, Func<PendingTensor, object?> build)
+    /// <summary>
+    /// Replace every PendingTensor in a loaded graph (dicts, lists, tuples) by what <paramref name="build"/> gives.
+    /// Each container is visited once (a pickle's memo can make a list contain itself) and nesting is bounded, so a
+    /// malicious file cannot overflow the stack.
+    /// </summary>
+    static object? Resolve(object? root, Func<PendingTensor, object?> build)
     {
-        switch (o)
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        object? Walk(object? o, int depth)
         {
-            case PendingTensor p:
-                return build(p);
-            case OrderedDictionary<object, object?> d:
-                foreach (var k in d.Keys.ToArray()) d[k] = Resolve(d[k], build);
-                return d;
-            case List<object?> l:
-                for (var i = 0; i < l.Count; i++) l[i] = Resolve(l[i], build);
-                return l;
-            case object?[] a:
-                for (var i = 0; i < a.Length; i++) a[i] = Resolve(a[i], build);
-                return a;
-            default:
-                return o;
+            if (depth > MaxDepth) throw new InvalidDataException($"pickle nests deeper than {MaxDepth} levels");
+            if (o is PendingTensor p) return build(p);
+            if (o is null || !seen.Add(o)) return o;
+            switch (o)
+            {
+                case OrderedDictionary<object, object?> d:
+                    foreach (var k in d.Keys.ToArray()) d[k] = Walk(d[k], depth + 1);
+                    break;
+                case List<object?> l:
+                    for (var i = 0; i < l.Count; i++) l[i] = Walk(l[i], depth + 1);
+                    break;
+                case object?[] a:
+                    for (var i = 0; i < a.Length; i++) a[i] = Walk(a[i], depth + 1);
+                    break;
+                case PyObject py:
+                    for (var i = 0; i < py.Args.Length; i++) py.Args[i] = Walk(py.Args[i], depth + 1);
+                    py.State = Walk(py.State, depth + 1);
+                    break;
+            }
+            return o;
         }
+        return Walk(root, 0);
     }
+
+    const int MaxDepth = 200;
 
     /// <summary>
     /// Write a state_dict as torch.save does (zip format, pickle protocol 2, an OrderedDict of tensors), so that
@@ -260,9 +343,25 @@ public static class TorchFile
 
     sealed record PendingTensor(StorageRef Storage, long Offset, long[] Size, long[] Stride)
     {
+        /// <summary>The tensor viewed from its storage; size, stride and offset are checked here, not left to libtorch.</summary>
         public Tensor Build(Tensor storage)
         {
-            using var view = storage.as_strided(Size, Stride, Storage.ViewOffset + Offset);
+            if (Size.Length != Stride.Length)
+                throw new InvalidDataException($"tensor has {Size.Length} sizes but {Stride.Length} strides");
+            if (Size.Any(n => n < 0) || Stride.Any(n => n < 0))
+                throw new InvalidDataException($"tensor size [{string.Join(", ", Size)}] or stride [{string.Join(", ", Stride)}] is negative");
+            var offset = checked(Storage.ViewOffset + Offset);
+            if (offset < 0) throw new InvalidDataException($"tensor storage offset {offset} is negative");
+            var numel = storage.numel();
+            if (!Size.Contains(0))
+            {
+                long last = offset;  // index of the view's last element
+                for (var i = 0; i < Size.Length; i++) last = checked(last + (Size[i] - 1) * Stride[i]);
+                if (last >= numel)
+                    throw new InvalidDataException($"tensor of size [{string.Join(", ", Size)}], stride [{string.Join(", ", Stride)}] " +
+                                                   $"at offset {offset} reaches element {last:N0} of a storage of {numel:N0}");
+            }
+            using var view = storage.as_strided(Size, Stride, offset);
             return view.clone();
         }
     }
