@@ -55,6 +55,10 @@ public static class ModelZoo
     /// <summary>Registered specs matching a glob, in registry order.</summary>
     public static IReadOnlyList<ModelSpec> Specs(string pattern = "*") => Registry.Where(e => Matches(pattern, e.Name)).ToArray();
 
+    /// <summary>The spec of <paramref name="name"/>, or null when it names no network (see <see cref="Spec"/>).</summary>
+    public static ModelSpec? TrySpec(string? name) =>
+        Registry.FirstOrDefault(e => string.Equals(e.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase)) ?? ParseCifar(name ?? "");
+
     /// <summary>
     /// The spec of a registered network or of any CIFAR depth (resnet38, plain14, resnet29-bottleneck); an unknown
     /// name is an <see cref="ArgumentException"/> that lists what is known.

@@ -77,11 +77,14 @@ public static class Experiment
 
     /// <summary>
     /// The config with the model's default shortcut made explicit (from its spec), so `resnet20` and
-    /// `resnet20` with shortcut A are one run; validates the model and dataset names before any work.
+    /// `resnet20` with shortcut A are one run; validates the model and dataset names before any work. A name the
+    /// registry does not know passes only with <paramref name="customModel"/> (a test's own module via
+    /// <see cref="ExperimentOptions.ModelFactory"/>), unchanged.
     /// </summary>
-    public static RunConfig Resolve(RunConfig config)
+    public static RunConfig Resolve(RunConfig config, bool customModel = false)
     {
         _ = config.Format;
+        if (customModel && ModelZoo.TrySpec(config.Model) is null) return config;
         var spec = config.Spec;
         if (!spec.Residual && config.Shortcut is not null)
             throw new ArgumentException($"{spec.Name} is a plain network: it has no shortcuts, so no shortcut option applies");
@@ -99,7 +102,7 @@ public static class Experiment
     {
         options ??= new ExperimentOptions();
         TorchRuntime.Initialize(options.Device, options.Threads);
-        config = Resolve(config);
+        config = Resolve(config, customModel: options.ModelFactory is not null);
         var folder = RunFolder.For(config, options.RunsDir);
         var existing = options.Force ? null : folder.TryLoadRecord();
         if (existing is not null && existing.ConfigHash != config.Hash)

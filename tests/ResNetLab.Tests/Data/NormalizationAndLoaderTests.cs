@@ -50,7 +50,7 @@ public class NormalizationAndLoaderTests
         Assert.Equal(NormalizationKind.Paper, Normalization.ParseKind(null));
         Assert.Equal(NormalizationKind.Paper, Normalization.ParseKind(""));
         Assert.Equal(NormalizationKind.Paper, Normalization.ParseKind(" Paper "));
-        Assert.Contains("--normalize 'zca'", Assert.Throws<ArgumentException>(() => Normalization.ParseKind("zca")).Message);
+        Assert.Contains("normalization 'zca' is not one of", Assert.Throws<ArgumentException>(() => Normalization.ParseKind("zca")).Message);
         Assert.Throws<ArgumentException>(() => Normalization.PerPixelMean(new byte[3072 + 5]));
         Assert.Throws<ArgumentException>(() => Normalization.PerPixelMean([]));
         var a = Normalization.PerPixelMean(Enumerable.Repeat((byte)10, 3072).ToArray());
