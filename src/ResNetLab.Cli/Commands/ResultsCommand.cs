@@ -13,29 +13,8 @@ namespace ResNetLab.Cli.Commands;
 /// <summary>`resnet results`: Table 6 from a sweep's records — per model mean ± std, best and n over seeds, beside the paper.</summary>
 public sealed class ResultsCommand : Command<ResultsCommand.Settings>
 {
-    public sealed class Settings : CommandSettings, ISweepSelection
+    public sealed class Settings : SweepSelectionSettings
     {
-    [CommandOption("--plan <NAME>")]
-    [Description("A notebook's experiment plan: degradation, shortcut-options, bottleneck, very-deep, layer-responses")]
-    public string? Plan { get; init; }
-
-    [CommandOption("--models <LIST>")]
-    [Description("Instead of a plan: comma-separated models, e.g. resnet20,resnet56 (default shortcut each)")]
-    public string? Models { get; init; }
-
-    [CommandOption("--budget <BUDGET>")]
-    [Description("smoke, quick or full")]
-    [DefaultValue("quick")]
-    public string Budget { get; init; } = "quick";
-
-    [CommandOption("--seeds <N>")]
-    [Description("Every run for seeds 0..N-1 (default: the plan's own seeds; 0 for --models)")]
-    public int? Seeds { get; init; }
-
-    [CommandOption("--runs <DIR>")]
-    [Description("Runs folder (default: RESNET_RUNS, then runs/); on a cluster, a shared filesystem")]
-    public string? Runs { get; init; }
-
         [CommandOption("--json")]
         [Description("Print the table as JSON (per model: n, seeds, mean, std, best, the paper's figure)")]
         public bool Json { get; init; }

@@ -12,19 +12,53 @@ using Spectre.Console.Cli;
 namespace ResNetLab.Cli.Commands;
 
 /// <summary>Which runs: a notebook's plan or a list of models, a budget, seeds; shared by sweep, sweep status and results.</summary>
+/// <summary>Which runs a sweep (or its results) covers: the flags `sweep run|status|task` and `results` share.</summary>
+public abstract class SweepSelectionSettings : CommandSettings, ISweepSelection
+{
+    [CommandOption("--plan <NAME>")]
+    [Description("A notebook's experiment plan: degradation, shortcut-options, bottleneck, very-deep, layer-responses")]
+    public string? Plan { get; init; }
+
+    [CommandOption("--models <LIST>")]
+    [Description("Instead of a plan: comma-separated models, e.g. resnet20,resnet56 (default shortcut each)")]
+    public string? Models { get; init; }
+
+    [CommandOption("--budget <BUDGET>")]
+    [Description("smoke, quick or full (default: RESNET_BUDGET, else quick)")]
+    public string? Budget { get; init; }
+
+    [CommandOption("--seeds <N>")]
+    [Description("Every run for seeds 0..N-1 (default: the plan's own seeds; 0 for --models)")]
+    public int? Seeds { get; init; }
+
+    [CommandOption("--runs <DIR>")]
+    [Description("Runs folder (default: RESNET_RUNS, then runs/); on a cluster, a shared filesystem")]
+    public string? Runs { get; init; }
+}
+
+/// <summary>The run selection of a sweep's flags.</summary>
 public interface ISweepSelection
 {
+    /// <summary>--plan.</summary>
     string? Plan { get; }
+
+    /// <summary>--models.</summary>
     string? Models { get; }
-    string Budget { get; }
+
+    /// <summary>--budget (null: RESNET_BUDGET, else quick).</summary>
+    string? Budget { get; }
+
+    /// <summary>--seeds.</summary>
     int? Seeds { get; }
+
+    /// <summary>--runs.</summary>
     string? Runs { get; }
 }
 
 static class SweepSelection
 {
     public static SweepRequest Request(this ISweepSelection s) =>
-        new(s.Plan, SweepRequest.ParseModels(s.Models), CliParse.Flag("--budget", () => Training.Budget.Parse(s.Budget)), s.Seeds);
+        new(s.Plan, SweepRequest.ParseModels(s.Models), CliParse.Flag("--budget", () => Training.Budget.Default(s.Budget, cudaAvailable: false)), s.Seeds);
     public static string RunsDir(this ISweepSelection s) => Path.GetFullPath(s.Runs ?? RepoPaths.RunsDir);
 }
 
@@ -52,29 +86,8 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
             : args;
 
     /// <summary>The flags of `sweep run`, `sweep status` and `sweep task` (one class: they share the run selection).</summary>
-    public sealed class Settings : CommandSettings, ISweepSelection
+    public sealed class Settings : SweepSelectionSettings
     {
-    [CommandOption("--plan <NAME>")]
-    [Description("A notebook's experiment plan: degradation, shortcut-options, bottleneck, very-deep, layer-responses")]
-    public string? Plan { get; init; }
-
-    [CommandOption("--models <LIST>")]
-    [Description("Instead of a plan: comma-separated models, e.g. resnet20,resnet56 (default shortcut each)")]
-    public string? Models { get; init; }
-
-    [CommandOption("--budget <BUDGET>")]
-    [Description("smoke, quick or full")]
-    [DefaultValue("quick")]
-    public string Budget { get; init; } = "quick";
-
-    [CommandOption("--seeds <N>")]
-    [Description("Every run for seeds 0..N-1 (default: the plan's own seeds; 0 for --models)")]
-    public int? Seeds { get; init; }
-
-    [CommandOption("--runs <DIR>")]
-    [Description("Runs folder (default: RESNET_RUNS, then runs/); on a cluster, a shared filesystem")]
-    public string? Runs { get; init; }
-
         [CommandOption("--json")]
         [Description("status: print JSON (keys total, finished, running, pending, failed, runs)")]
         public bool Json { get; init; }
@@ -234,7 +247,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
     static string Describe(ISweepSelection s) =>
         string.Join(" ", new[]
         {
-            s.Plan is null ? $"--models {s.Models}" : $"--plan {s.Plan}", $"--budget {s.Budget}",
+            s.Plan is null ? $"--models {s.Models}" : $"--plan {s.Plan}", $"--budget {s.Request().Budget.Name}",
             s.Seeds is { } n ? $"--seeds {n}" : null, s.Runs is null ? null : $"--runs {s.Runs}",
         }.Where(x => x is not null));
 }
