@@ -14,16 +14,8 @@ namespace ResNetLab.Cli.Commands;
 /// <summary>`resnet eval`: test accuracy of a run, a checkpoint, or PyTorch weights on the whole test set.</summary>
 public sealed class EvalCommand : Command<EvalCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : TrainedRunSettings
     {
-        [CommandOption("--run <DIR>")]
-        [Description("A run folder (runs/NAME) or a run name under --runs")]
-        public string? Run { get; init; }
-
-        [CommandOption("--checkpoint <FILE>")]
-        [Description("A checkpoint.bin written by `resnet train`")]
-        public string? Checkpoint { get; init; }
-
         [CommandOption("--pytorch <FILE>")]
         [Description("A torch.save state_dict or checkpoint, or a .safetensors file (needs --model and --normalize)")]
         public string? PyTorch { get; init; }
@@ -47,10 +39,6 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--data <DIR>")]
         [Description("Dataset folder or its parent (default: RESNET_DATA, then data/)")]
         public string? Data { get; init; }
-
-        [CommandOption("--runs <DIR>")]
-        [Description("Runs folder where --run names are looked up (default: RESNET_RUNS, then runs/)")]
-        public string? Runs { get; init; }
 
         [CommandOption("--device <DEVICE>")]
         [Description("cpu, cuda or auto (default auto: CUDA when visible)")]

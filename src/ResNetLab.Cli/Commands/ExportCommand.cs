@@ -15,20 +15,8 @@ namespace ResNetLab.Cli.Commands;
 /// </summary>
 public sealed class ExportCommand : Command<ExportCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : TrainedRunSettings
     {
-        [CommandOption("--run <DIR>")]
-        [Description("A run folder (runs/NAME) or a run name under --runs")]
-        public string? Run { get; init; }
-
-        [CommandOption("--checkpoint <FILE>")]
-        [Description("A checkpoint.bin written by `resnet train`")]
-        public string? Checkpoint { get; init; }
-
-        [CommandOption("--runs <DIR>")]
-        [Description("Runs folder where --run names are looked up (default: RESNET_RUNS, then runs/)")]
-        public string? Runs { get; init; }
-
         [CommandOption("--format <FORMAT>")]
         [Description("safetensors or pytorch (torch.save zip); default from --out's extension (.safetensors, else pytorch)")]
         public string? Format { get; init; }
@@ -83,4 +71,20 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
                                              $"{model.state_dict().Count} tensors, PyTorch key names; normalisation {state.Normalization.Kind.ToString().ToLowerInvariant()})"));
         return 0;
     }
+}
+
+/// <summary>The trained weights a command reads: a run folder (or name) or a checkpoint file — `eval` and `export` share them.</summary>
+public abstract class TrainedRunSettings : CommandSettings
+{
+    [CommandOption("--run <DIR>")]
+    [Description("A run folder (runs/NAME) or a run name under --runs")]
+    public string? Run { get; init; }
+
+    [CommandOption("--checkpoint <FILE>")]
+    [Description("A checkpoint.bin written by `resnet train`")]
+    public string? Checkpoint { get; init; }
+
+    [CommandOption("--runs <DIR>")]
+    [Description("Runs folder where --run names are looked up (default: RESNET_RUNS, then runs/)")]
+    public string? Runs { get; init; }
 }
