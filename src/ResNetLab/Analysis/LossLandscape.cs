@@ -18,7 +18,7 @@ public static class LossLandscape
     public static Dictionary<string, Tensor> FilterNormalizedDirection(ResNetModel model, long seed)
     {
         using var _ = no_grad();
-        var generator = new TorchSharp.torch.Generator((ulong)seed);
+        using var generator = new TorchSharp.torch.Generator((ulong)seed);
         var direction = new Dictionary<string, Tensor>();
         foreach (var (name, p) in model.named_parameters())
         {

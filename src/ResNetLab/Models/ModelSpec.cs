@@ -54,41 +54,25 @@ public sealed record ModelSpec(string Name, ModelFamily Family, BlockKind Block,
         static long Conv(long inC, long outC, long k) => inC * outC * k * k;
         static long Norm(long c) => 2 * c;
         var stem = Widths[0];
-        if (PreActivation) return PreActivationParameters(classes ?? DefaultClasses);
-        long total = Conv(3, stem, Family == ModelFamily.Cifar ? 3 : 7) + Norm(stem);
+        // Post-activation: BN after the stem and after every conv. Pre-activation: a bare stem conv, BN before every
+        // conv, bare 1×1 projections where dimensions grow, and one final BN before pooling.
+        long total = Conv(3, stem, Family == ModelFamily.Cifar ? 3 : 7) + (PreActivation ? 0 : Norm(stem));
         var inChannels = stem;
         for (var s = 0; s < BlocksPerStage.Count; s++)
             for (var i = 0; i < BlocksPerStage[s]; i++)
             {
                 var width = Widths[s];
                 var outChannels = width * Expansion;
-                total += Block == BlockKind.Basic
-                    ? Conv(inChannels, width, 3) + Norm(width) + Conv(width, width, 3) + Norm(width)
-                    : Conv(inChannels, width, 1) + Norm(width) + Conv(width, width, 3) + Norm(width) + Conv(width, outChannels, 1) + Norm(outChannels);
+                (long In, long Out, long K)[] convs = Block == BlockKind.Basic
+                    ? [(inChannels, width, 3), (width, width, 3)]
+                    : [(inChannels, width, 1), (width, width, 3), (width, outChannels, 1)];
+                foreach (var c in convs) total += Conv(c.In, c.Out, c.K) + Norm(PreActivation ? c.In : c.Out);
                 var grows = (s > 0 && i == 0) || inChannels != outChannels;
-                if (option == ShortcutOption.C || (option == ShortcutOption.B && grows)) total += Conv(inChannels, outChannels, 1) + Norm(outChannels);
+                if (PreActivation ? grows : option == ShortcutOption.C || (option == ShortcutOption.B && grows))
+                    total += Conv(inChannels, outChannels, 1) + (PreActivation ? 0 : Norm(outChannels));
                 inChannels = outChannels;
             }
-        return total + inChannels * (classes ?? DefaultClasses) + (classes ?? DefaultClasses);
-    }
-
-    long PreActivationParameters(int classes)
-    {
-        static long Conv(long inC, long outC, long k) => inC * outC * k * k;
-        static long Norm(long c) => 2 * c;
-        long total = Conv(3, Widths[0], 3);   // the stem is a bare conv: the first block's BN-ReLU follows it
-        var inChannels = Widths[0];
-        for (var s = 0; s < BlocksPerStage.Count; s++)
-            for (var i = 0; i < BlocksPerStage[s]; i++)
-            {
-                var width = Widths[s];
-                var outChannels = width * Expansion;
-                total += Block == BlockKind.Basic
-                    ? Norm(inChannels) + Conv(inChannels, width, 3) + Norm(width) + Conv(width, width, 3)
-                    : Norm(inChannels) + Conv(inChannels, width, 1) + Norm(width) + Conv(width, width, 3) + Norm(width) + Conv(width, outChannels, 1);
-                if ((s > 0 && i == 0) || inChannels != outChannels) total += Conv(inChannels, outChannels, 1);
-                inChannels = outChannels;
-            }
-        return total + Norm(inChannels) + inChannels * classes + classes;   // final BN, then the classifier
+        var outputs = classes ?? DefaultClasses;
+        return total + (PreActivation ? Norm(inChannels) : 0) + inChannels * outputs + outputs;
     }
 }
