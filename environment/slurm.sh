@@ -30,7 +30,8 @@ start_munge() {
   if munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then return; fi
   say "starting munged"
   runuser -u munge -- /usr/sbin/munged --force
-  for _ in $(seq 50); do munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && return; sleep 0.1; done
+  # Remember that this script started it, so `stop` stops exactly this munged (a system one is left alone).
+  for _ in $(seq 50); do munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && { mkdir -p "$state"; cp /run/munge/munged.pid "$state/munged.pid"; return; }; sleep 0.1; done
   echo "slurm.sh: munged did not come up (see /var/log/munge/munged.log)" >&2; exit 1
 }
 
@@ -96,7 +97,7 @@ start() {
 
 stop_daemons() {
   local f pid
-  for f in "$state/slurmd.pid" "$state/slurmctld.pid"; do
+  for f in "$state/slurmd.pid" "$state/slurmctld.pid" "$state/munged.pid"; do
     if alive "$f"; then
       pid=$(cat "$f"); kill "$pid"
       for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -110,7 +111,7 @@ case $cmd in
   stop)
     if alive "$state/slurmctld.pid" && command -v scancel >/dev/null; then scancel --user=root >/dev/null 2>&1 || true; fi
     stop_daemons
-    say "stopped (munged left running; it is harmless)" ;;
+    say "stopped (slurmd, slurmctld, and munged if this script started it)" ;;
   status)
     if alive "$state/slurmctld.pid" && alive "$state/slurmd.pid" && [[ $(node_state) =~ ^(idle|mix|alloc) ]]; then
       sinfo; squeue; exit 0
