@@ -5,7 +5,7 @@ namespace ResNetLab.Training;
 
 /// <summary>
 /// One run's folder, runs/&lt;name&gt;/, and the only writer of its files: run.json (the record), metrics.csv (one row
-/// per evaluation), checkpoint.bin (weights, momentum, schedule state) and the lock that keeps a second process out.
+/// per evaluation), checkpoint.bin (weights, momentum, schedule state), snapshots/ (weights at a few iterations) and the lock that keeps a second process out.
 /// Every file is replaced atomically, so a reader (a notebook, `resnet sweep status`) never sees half of one.
 /// </summary>
 public sealed class RunFolder(string path)
@@ -48,6 +48,16 @@ public sealed class RunFolder(string path)
     /// <summary>Load the checkpoint's weights (and momentum, when an optimizer is given) into the model.</summary>
     public CheckpointState LoadCheckpoint(nn.Module model, MomentumSgd? optimizer) => Checkpoint.Load(CheckpointPath, model, optimizer);
 
+    /// <summary>snapshots/: the weights at a few iterations (see <see cref="Training.Snapshots"/>).</summary>
+    public string SnapshotsPath => System.IO.Path.Combine(Path, Snapshots.FolderName);
+
+    /// <summary>Replace snapshots/iter-N.safetensors atomically with the model's weights now.</summary>
+    public void SaveSnapshot(int iteration, nn.Module model) =>
+        Snapshots.Save(System.IO.Path.Combine(SnapshotsPath, Snapshots.FileName(iteration)), model, iteration);
+
+    /// <summary>The snapshots written so far, by iteration (none for runs trained before version 0.4).</summary>
+    public IReadOnlyList<(int Iteration, string Path)> ListSnapshots() => Snapshots.List(Path);
+
     TorchSharp.Modules.SummaryWriter? tensorBoard;
 
     /// <summary>Begin this session's TensorBoard log with the rows it continues from (see <see cref="TensorBoardLog"/>).</summary>
@@ -72,6 +82,7 @@ public sealed class RunFolder(string path)
     {
         if (!Directory.Exists(Path)) return;
         foreach (var file in Directory.EnumerateFiles(Path).Where(f => System.IO.Path.GetFileName(f) != RunLock.FileName)) File.Delete(file);
+        if (Directory.Exists(SnapshotsPath)) Directory.Delete(SnapshotsPath, recursive: true);
     }
 
     /// <summary>

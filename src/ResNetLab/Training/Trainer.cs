@@ -29,6 +29,15 @@ public sealed record TrainerCallbacks
 
     /// <summary>At each checkpoint: save this state with the model's weights and the optimizer's momentum.</summary>
     public Action<CheckpointState>? Checkpoint { get; init; }
+
+    /// <summary>
+    /// After each iteration in <see cref="SnapshotIterations"/> (0: before the first step), with the iteration: keep the
+    /// weights as they are now (<see cref="Snapshots"/>). Called again for the same iteration after a resume.
+    /// </summary>
+    public Action<int>? Snapshot { get; init; }
+
+    /// <summary>The iterations at which <see cref="Snapshot"/> is called.</summary>
+    public IReadOnlySet<int> SnapshotIterations { get; init; } = new HashSet<int>();
 }
 
 /// <summary>
@@ -108,6 +117,7 @@ public sealed class Trainer
         long windowImages = 0;
         double imagesPerSecond = 0;
         model.train();
+        if (Iteration == 0) TakeSnapshot();
         while (Iteration < recipe.Iterations)
         {
             if (stopAt is { } s && Iteration >= s) return Stop(TrainerStop.StoppedAt);
@@ -133,12 +143,18 @@ public sealed class Trainer
                 windowImages = 0;
             }
             var last = Iteration == recipe.Iterations;
+            TakeSnapshot();
             if (Iteration % budget.EvalEvery == 0 || last) Evaluate(lr, imagesPerSecond, progress);
             else Report(progress, ProgressKind.Step, lr, warming, imagesPerSecond);
             if (Iteration % budget.CheckpointEvery == 0 || last) SaveCheckpoint(progress);
         }
         Report(progress, ProgressKind.Finished, schedule.RateAt(Iteration - 1), false, imagesPerSecond);
         return Stop(TrainerStop.Finished);
+    }
+
+    void TakeSnapshot()
+    {
+        if (callbacks.Snapshot is { } snapshot && callbacks.SnapshotIterations.Contains(Iteration)) snapshot(Iteration);
     }
 
     TrainerStop Stop(TrainerStop how)

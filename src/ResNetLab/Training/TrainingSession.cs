@@ -58,6 +58,8 @@ public sealed class TrainingSession : IDisposable
                 folder.SaveCheckpoint(state, model, optimizer);
                 folder.SaveRecord(Record(RunStatus.Running));
             },
+            Snapshot = iteration => folder.SaveSnapshot(iteration, model),
+            SnapshotIterations = Snapshots.Iterations(recipe).ToHashSet(),
         });
         if (Resumed is not null) Trainer.Restore(Resumed);
     }
