@@ -62,6 +62,8 @@ def main():
     p.add_argument("--json", action="store_true")
     p.add_argument("--channels-last", action="store_true", help="channels-last (NHWC) activations, as `resnet bench --layout nhwc`")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the forward pass and loss (CPU mixed precision)")
+    p.add_argument("--profile-markers", action="store_true",
+                   help="print marker lines around the timed steps (for `resnet bench --profile` under ONEDNN_VERBOSE)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -73,6 +75,8 @@ def main():
     y = torch.randint(0, 10, (a.batch,))
     times = []
     for i in range(a.warmup + a.iters):
+        if a.profile_markers and i == a.warmup:
+            print("resnet-bench,profile,start", flush=True)
         t = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
@@ -81,6 +85,8 @@ def main():
         opt.step()
         if i >= a.warmup:
             times.append(time.perf_counter() - t)
+    if a.profile_markers:
+        print("resnet-bench,profile,end", flush=True)
     med = statistics.median(times)
     res = {"torch": torch.__version__, "threads": torch.get_num_threads(), "batch": a.batch, "iters": a.iters,
            "median_step_ms": med * 1e3, "train_img_per_s": a.batch / med,

@@ -26,7 +26,8 @@ app.Configure(config =>
         .WithExample("export", "--run", "runs/resnet20-A-cifar10-quick-s0", "--out", "resnet20.safetensors")
         .WithExample("export", "--checkpoint", "runs/resnet20-A-cifar10-quick-s0/checkpoint.bin", "--format", "pytorch", "--out", "resnet20.pt");
     CliSurface.Add<BenchCommand>(config, "bench").WithDescription("Training, evaluation and data-path throughput and memory.")
-        .WithExample("bench", "--model", "resnet20").WithExample("bench", "--model", "resnet20", "--compare-pytorch", "--rounds", "5");
+        .WithExample("bench", "--model", "resnet20").WithExample("bench", "--model", "resnet20", "--compare-pytorch", "--rounds", "5")
+        .WithExample("bench", "--model", "resnet20", "--profile", "--precision", "bf16");
     config.AddBranch("notebook", notebook =>
     {
         notebook.SetDescription("A notebook without a notebook kernel: as a .NET 10 file-based app that writes an HTML page.");

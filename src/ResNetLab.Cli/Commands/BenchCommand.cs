@@ -40,6 +40,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("ResNet-20 only: alternate rounds with environment/bench/pytorch_resnet20.py (Debian python3-torch) and print both medians and the ratio")]
         public bool ComparePyTorch { get; init; }
 
+        [CommandOption("--profile")]
+        [Description("ResNet-20 only: where a training step's time goes, kernel by kernel — both engines run under oneDNN's verbose mode in child processes (this engine at --precision, PyTorch channels-last with the same precision), beside this CPU's matrix-multiply peak")]
+        public bool Profile { get; init; }
+
         [CommandOption("--rounds <N>")]
         [Description("Alternating rounds for --compare-pytorch")]
         [DefaultValue(3)]
@@ -62,7 +66,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     {
         var device = CliParse.Flag("--device", () => TorchRuntime.ParseDevice(settings.Device));
         TorchRuntime.Initialize(device, settings.Threads);
+        if (settings.ComparePyTorch && settings.Profile) throw new ArgumentException("--compare-pytorch and --profile are separate measurements: run one, then the other");
         if (settings.ComparePyTorch) return Compare(settings);
+        if (settings.Profile) return Profile(settings);
         var channelsLast = CliParse.Layout("--layout", settings.Layout);
         var precision = CliParse.Flag("--precision", () => Precisions.Parse(settings.Precision));
         BenchResult result;
@@ -120,6 +126,51 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         foreach (var (what, ratio) in c.Ratios) ratios.AddRow(Markup.Escape(what), $"{ratio:F2}");
         AnsiConsole.Write(ratios);
         AnsiConsole.MarkupLine($"batch {c.Batch}, {c.Threads} threads, {c.Rounds} rounds of {c.Iterations} steps, every configuration once per round; CPU: {Markup.Escape(CpuFeatures.Describe())}");
+        return 0;
+    }
+
+    static int Profile(Settings settings)
+    {
+        if (!string.Equals(settings.Model, "resnet20", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException("--profile exists for resnet20 (the model environment/bench/pytorch_resnet20.py builds)");
+        var precision = CliParse.Flag("--precision", () => Precisions.Parse(settings.Precision));
+        var threads = settings.Threads ?? 2;
+        // The child is this CLI again: `dotnet resnet.dll bench …` (or the apphost) with ONEDNN_VERBOSE=1.
+        var self = System.Reflection.Assembly.GetEntryAssembly()!.Location;
+        var host = Environment.ProcessPath!;
+        (string, string[]) command = Path.GetFileNameWithoutExtension(host) == "dotnet" ? (host, [self]) : (host, []);
+        IReadOnlyList<EngineProfile> profiles = [];
+        double peak = 0, stepGflop = KernelProfile.TrainStepGflop("resnet20", settings.Batch);
+        AnsiConsole.Status().Start("profile", s =>
+        {
+            profiles = KernelProfile.Run(command, precision, threads, settings.Batch, settings.Iters, progress: new Status(m => s.Status(Markup.Escape(m))));
+            s.Status("matrix-multiply peak");
+            peak = KernelProfile.MatmulGflops(precision);
+        });
+        if (settings.Json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new { precision = precision.ToString().ToLowerInvariant(), threads, batch = settings.Batch,
+                train_step_gflop = stepGflop, matmul_gflops = peak, engines = profiles }, RunJson.Options));
+            return 0;
+        }
+        var keys = profiles.SelectMany(p => p.Kernels.Select(k => (k.Primitive, k.Pass))).Distinct()
+            .OrderByDescending(k => profiles.Max(p => p.Kernels.FirstOrDefault(r => (r.Primitive, r.Pass) == k)?.MsPerStep ?? 0)).ToList();
+        var table = new Table().Border(TableBorder.Simple).AddColumn("resnet20 train step, ms per step");
+        foreach (var p in profiles) table.AddColumn(new TableColumn(Markup.Escape($"{p.Engine} (oneDNN {p.OneDnn})")).RightAligned());
+        foreach (var (primitive, pass) in keys)
+            table.AddRow([$"{primitive} {pass}", .. profiles.Select(p => p.Kernels.FirstOrDefault(r => (r.Primitive, r.Pass) == (primitive, pass)) is { } k
+                ? $"{k.MsPerStep:F1} ({k.CallsPerStep:0.#} calls)" : "–")]);
+        table.AddRow(["oneDNN kernels", .. profiles.Select(p => $"{p.KernelMs:F1}")]);
+        table.AddRow(["other (BN, ReLU, add, casts, loss, SGD)", .. profiles.Select(p => $"{p.OtherMs:F1}")]);
+        table.AddRow(["[bold]step (median)[/]", .. profiles.Select(p => $"[bold]{p.StepMs:F1}[/]")]);
+        table.AddRow(["achieved GFLOP/s (step)", .. profiles.Select(p => $"{stepGflop / (p.StepMs / 1000):F0}")]);
+        AnsiConsole.Write(table);
+        foreach (var p in profiles)
+            foreach (var k in p.Kernels.Where(k => k.Primitive == "convolution"))
+                AnsiConsole.MarkupLine(Markup.Escape($"{p.Engine}: convolution {k.Pass} ran {k.Implementations}"));
+        AnsiConsole.MarkupLine(Markup.Escape($"training step: {stepGflop:F1} GFLOP (3 × forward multiply-adds × 2 × batch {settings.Batch}); " +
+            $"this CPU's {precision.ToString().ToLowerInvariant()} matrix-multiply peak: {peak:F0} GFLOP/s ({threads} threads, 2048² matmul); " +
+            $"{settings.Iters} profiled steps per engine after warm-up; CPU: {CpuFeatures.Describe()}"));
         return 0;
     }
 

@@ -84,7 +84,10 @@ public static class Bench
         progress?.Report($"train step: {warmup} warm-up + {iterations} timed iterations of batch {batch}");
         for (var i = 0; i < warmup; i++) Trainer.Step(net, optimizer, x, y, 0.01);
         var rssStart = ProcessMemory.Rss().Current;
+        // Under ONEDNN_VERBOSE (`bench --profile` runs this in a child) markers bracket the timed steps' kernels.
+        if (KernelProfile.Profiling) Console.Out.WriteLine(KernelProfile.StartMarker);
         var stepMs = Median(TimeSteps(net, optimizer, x, y, iterations));
+        if (KernelProfile.Profiling) Console.Out.WriteLine(KernelProfile.EndMarker);
         var rssEnd = ProcessMemory.Rss();
 
         progress?.Report("evaluation");
