@@ -11,7 +11,6 @@ using Spectre.Console.Cli;
 
 namespace ResNetLab.Cli.Commands;
 
-/// <summary>Which runs: a notebook's plan or a list of models, a budget, seeds; shared by sweep, sweep status and results.</summary>
 /// <summary>Which runs a sweep (or its results) covers: the flags `sweep run|status|task` and `results` share.</summary>
 public abstract class SweepSelectionSettings : CommandSettings, ISweepSelection
 {
@@ -34,6 +33,10 @@ public abstract class SweepSelectionSettings : CommandSettings, ISweepSelection
     [CommandOption("--runs <DIR>")]
     [Description("Runs folder (default: RESNET_RUNS, then runs/); on a cluster, a shared filesystem")]
     public string? Runs { get; init; }
+
+    [CommandOption("--precision <PRECISION>")]
+    [Description("fp32 (default) or bf16: every run in bfloat16 mixed precision (its own run, named …-bf16-sN); auto: bf16 where the CPU has native BF16")]
+    public string? Precision { get; init; }
 }
 
 /// <summary>The run selection of a sweep's flags.</summary>
@@ -53,12 +56,18 @@ public interface ISweepSelection
 
     /// <summary>--runs.</summary>
     string? Runs { get; }
+
+    /// <summary>--precision (null: fp32).</summary>
+    string? Precision { get; }
 }
 
 static class SweepSelection
 {
     public static SweepRequest Request(this ISweepSelection s) =>
-        new(s.Plan, SweepRequest.ParseModels(s.Models), CliParse.Flag("--budget", () => Training.Budget.Default(s.Budget, cudaAvailable: false)), s.Seeds);
+        new(s.Plan, SweepRequest.ParseModels(s.Models), CliParse.Flag("--budget", () => Training.Budget.Default(s.Budget, cudaAvailable: false)), s.Seeds)
+        {
+            Precision = s.Precision is null ? Models.Precision.Fp32 : CliParse.Flag("--precision", () => Models.Precisions.Parse(s.Precision)),
+        };
     public static string RunsDir(this ISweepSelection s) => Path.GetFullPath(s.Runs ?? RepoPaths.RunsDir);
 }
 
@@ -249,6 +258,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         {
             s.Plan is null ? $"--models {s.Models}" : $"--plan {s.Plan}", $"--budget {s.Request().Budget.Name}",
             s.Seeds is { } n ? $"--seeds {n}" : null, s.Runs is null ? null : $"--runs {s.Runs}",
+            s.Precision is null ? null : $"--precision {s.Request().Precision.ToString().ToLowerInvariant()}",
         }.Where(x => x is not null));
 }
 

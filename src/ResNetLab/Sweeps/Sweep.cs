@@ -16,8 +16,15 @@ public sealed record SweepRequest(string? Plan, IReadOnlyList<string>? Models, T
     /// <summary>The notebooks' plans by name — <see cref="Experiments.All"/>, the one list.</summary>
     public static IReadOnlyCollection<string> PlanNames => Experiments.All(Training.Budget.Smoke).Keys.ToList();
 
-    /// <summary>E.g. "degradation-smoke" or "resnet20+plain20-smoke": names the sweep's folder and job.</summary>
-    public string Label => $"{(Plan is not null ? Plan.ToLowerInvariant() : string.Join("+", Models!))}-{Budget.Name}";
+    /// <summary>
+    /// The arithmetic of every run: float32 (the default), or bfloat16 mixed precision — then each run is the bf16 twin
+    /// of the plan's run (its own folder, `…-bf16-s0`), e.g. for the fp32/bf16 equivalence over seeds.
+    /// </summary>
+    public global::ResNetLab.Models.Precision Precision { get; init; } = global::ResNetLab.Models.Precision.Fp32;
+
+    /// <summary>E.g. "degradation-smoke", "resnet20+plain20-smoke" or "resnet20-quick-bf16": names the sweep's folder and job.</summary>
+    public string Label => $"{(Plan is not null ? Plan.ToLowerInvariant() : string.Join("+", Models!))}-{Budget.Name}" +
+                           (Precision == global::ResNetLab.Models.Precision.Fp32 ? "" : $"-{Precision.ToString().ToLowerInvariant()}");
 
     /// <summary>
     /// The runs, in a stable order, each once. With <see cref="Seeds"/>, every run of the plan is repeated for seeds
@@ -44,6 +51,7 @@ public sealed record SweepRequest(string? Plan, IReadOnlyList<string>? Models, T
             }).ToList();
         }
         if (Seeds is { } n) runs = runs.SelectMany(r => Enumerable.Range(0, n).Select(s => r with { Seed = s }));
+        if (Precision != global::ResNetLab.Models.Precision.Fp32) runs = runs.Select(r => r with { Precision = Precision });
         return runs.DistinctBy(r => r.RunName).ToList();
     }
 

@@ -1,3 +1,4 @@
+using ResNetLab.Models;
 using System.Diagnostics;
 using System.Text.Json;
 using ResNetLab.Analysis;
@@ -24,6 +25,11 @@ public class SweepTests
         var models = new SweepRequest(null, SweepRequest.ParseModels("resnet20, plain20"), Budget.Smoke, 3).Runs();
         Assert.Equal(["resnet20-A-cifar10-smoke-s0", "resnet20-A-cifar10-smoke-s1", "resnet20-A-cifar10-smoke-s2",
                       "plain20-cifar10-smoke-s0", "plain20-cifar10-smoke-s1", "plain20-cifar10-smoke-s2"], models.Select(r => r.RunName));
+        // --precision bf16: the bf16 twins (their own folders), the fp32/bf16 equivalence as two sweeps.
+        var bf16 = new SweepRequest(null, ["resnet20"], Budget.Quick, 3) { Precision = Precision.Bf16 };
+        Assert.Equal(["resnet20-A-cifar10-quick-bf16-s0", "resnet20-A-cifar10-quick-bf16-s1", "resnet20-A-cifar10-quick-bf16-s2"],
+                     bf16.Runs().Select(r => r.RunName));
+        Assert.Equal("resnet20-quick-bf16", bf16.Label);
         // Without --seeds a plan keeps its own (very-deep at full: five ResNet-110 seeds).
         Assert.Equal(5, new SweepRequest("very-deep", null, Budget.Full, null).Runs().Count(r => r.Model == "resnet110"));
     }
