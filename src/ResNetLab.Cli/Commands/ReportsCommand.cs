@@ -13,7 +13,7 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--budget <BUDGET>")]
-        [Description("smoke | quick | full (default: RESNET_BUDGET, else full with CUDA and quick on a CPU)")]
+        [Description("smoke | quick | full | a number of iterations, e.g. 3200 (default: RESNET_BUDGET, else full with CUDA and quick on a CPU)")]
         public string? Budget { get; init; }
 
         [CommandOption("--out <DIR>")]

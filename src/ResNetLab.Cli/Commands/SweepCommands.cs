@@ -23,7 +23,7 @@ public abstract class SweepSelectionSettings : CommandSettings, ISweepSelection
     public string? Models { get; init; }
 
     [CommandOption("--budget <BUDGET>")]
-    [Description("smoke, quick or full (default: RESNET_BUDGET, else quick)")]
+    [Description("smoke, quick, full or a number of iterations of the paper's shape, e.g. 3200 (default: RESNET_BUDGET, else quick)")]
     public string? Budget { get; init; }
 
     [CommandOption("--seeds <N>")]

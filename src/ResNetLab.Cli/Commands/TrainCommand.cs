@@ -27,7 +27,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Shortcut { get; init; }
 
         [CommandOption("--budget <BUDGET>")]
-        [Description("smoke (CI, ~1 min), quick (minutes; the paper's schedule shape) or full (64k iterations); default: RESNET_BUDGET, else full with CUDA and quick on a CPU")]
+        [Description("smoke (CI, ~1 min), quick (minutes; the paper's schedule shape), full (64k iterations) or a number of iterations of the same shape (e.g. 3200); default: RESNET_BUDGET, else full with CUDA and quick on a CPU")]
         public string? Budget { get; init; }
 
         [CommandOption("--seed <N>")]

@@ -29,10 +29,36 @@ public sealed record Budget(string Name, int Iterations, int EvalEvery, int Chec
     /// <summary>The named budgets, full to smoke.</summary>
     public static IReadOnlyList<Budget> All { get; } = [Full, Quick, Smoke];
 
-    /// <summary>The budget named full, quick or smoke (case-insensitive); anything else is an error listing them.</summary>
-    public static Budget Parse(string? name) =>
-        All.FirstOrDefault(b => string.Equals(b.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"budget '{name}' is not one of: {string.Join(", ", All.Select(b => b.Name))}");
+    /// <summary>
+    /// The budget named full, quick or smoke (case-insensitive), or a number of iterations ("3200" or "3200it",
+    /// <see cref="OfIterations"/>); anything else is an error listing them.
+    /// </summary>
+    public static Budget Parse(string? name)
+    {
+        var text = name?.Trim() ?? "";
+        if (All.FirstOrDefault(b => string.Equals(b.Name, text, StringComparison.OrdinalIgnoreCase)) is { } named) return named;
+        var digits = text.EndsWith("it", StringComparison.OrdinalIgnoreCase) ? text[..^2] : text;
+        if (digits.Length > 0 && digits.All(char.IsAsciiDigit) && int.TryParse(digits, out var iterations)) return OfIterations(iterations);
+        throw new ArgumentException($"budget '{name}' is not one of: {string.Join(", ", All.Select(b => b.Name))}, or a number of iterations ({MinIterations:N0}–{Full.Iterations:N0}, e.g. 3200)");
+    }
+
+    /// <summary>The fewest iterations of a custom budget: enough for the schedule's 16 evaluations to be distinct.</summary>
+    public const int MinIterations = 100;
+
+    /// <summary>
+    /// The paper's schedule shape over <paramref name="iterations"/> iterations on all training images, evaluated 16
+    /// times on the first 2,000 test images like <see cref="Quick"/> — for questions between quick and full (how long
+    /// must a CPU train before ResNet-56 overtakes ResNet-20?). Named "3200it"; its runs are their own folders.
+    /// </summary>
+    public static Budget OfIterations(int iterations)
+    {
+        if (iterations < MinIterations || iterations > Full.Iterations)
+            throw new ArgumentException($"budget of {iterations:N0} iterations: a number of iterations must be {MinIterations:N0}–{Full.Iterations:N0}");
+        var named = All.FirstOrDefault(b => b.Iterations == iterations && b.TrainImages is null && b.EvalImages == Quick.EvalImages);
+        if (named is not null) return named;   // 800 is quick
+        return new($"{iterations}it", iterations, EvalEvery: Math.Max(1, iterations / 16), CheckpointEvery: Math.Max(1, iterations / 8),
+            TrainImages: null, EvalImages: Quick.EvalImages, $"the paper's schedule shape over {iterations:N0} iterations (custom)");
+    }
 
     /// <summary>The environment variable that picks a budget for notebooks, reports and `resnet train`.</summary>
     public const string EnvironmentVariable = "RESNET_BUDGET";

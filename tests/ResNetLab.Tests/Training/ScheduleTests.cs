@@ -38,6 +38,20 @@ public class ScheduleTests
     }
 
     [Fact]
+    public void A_number_of_iterations_is_a_budget_of_the_papers_shape_between_quick_and_full()
+    {
+        var b = Budget.Parse("3200");
+        Assert.Equal(b, Budget.Parse("3200it"));
+        Assert.Equal(("3200it", 3200, 200, 400, (int?)null, (int?)2_000), (b.Name, b.Iterations, b.EvalEvery, b.CheckpointEvery, b.TrainImages, b.EvalImages));
+        Assert.Equal([1600, 2400], b.Recipe().Milestones);
+        Assert.Same(Budget.Quick, Budget.Parse("800"));   // quick is 800 iterations: one name for one schedule
+        Assert.Equal("resnet56-A-cifar10-3200it-bf16-s1",
+                     Experiment.Resolve(new RunConfig { Model = "resnet56", Budget = b, Seed = 1, Precision = ResNetLab.Models.Precision.Bf16 }).RunName);
+        foreach (var bad in new[] { "99", "64001", "-5", "1e3", "3200 it", "it" })
+            Assert.Contains("number of iterations", Assert.Throws<ArgumentException>(() => Budget.Parse(bad)).Message);
+    }
+
+    [Fact]
     public void Warmup_holds_0_01_until_training_error_falls_below_80_percent_then_goes_back_to_0_1()
     {
         var schedule = new LearningRateSchedule(TrainingRecipe.Paper, WarmupRule.Paper);
