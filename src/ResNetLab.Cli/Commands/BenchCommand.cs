@@ -135,15 +135,16 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             throw new ArgumentException("--profile exists for resnet20 (the model environment/bench/pytorch_resnet20.py builds)");
         var precision = CliParse.Flag("--precision", () => Precisions.Parse(settings.Precision));
         var threads = settings.Threads ?? 2;
-        // The child is this CLI again: `dotnet resnet.dll bench …` (or the apphost) with ONEDNN_VERBOSE=1.
-        var self = System.Reflection.Assembly.GetEntryAssembly()!.Location;
-        var host = Environment.ProcessPath!;
-        (string, string[]) command = Path.GetFileNameWithoutExtension(host) == "dotnet" ? (host, [self]) : (host, []);
+        // The child is this CLI again (`dotnet resnet.dll bench …`), run by KernelProfile with ONEDNN_VERBOSE=1.
+        var self = Self.Command();
+        var child = new System.Diagnostics.ProcessStartInfo(self[0]);
+        foreach (var a in self.Skip(1).Concat(["bench", "--model", "resnet20", "--precision", precision.ToString().ToLowerInvariant(),
+                     "--threads", $"{threads}", "--batch", $"{settings.Batch}", "--iters", $"{settings.Iters}", "--json"])) child.ArgumentList.Add(a);
         IReadOnlyList<EngineProfile> profiles = [];
         double peak = 0, stepGflop = KernelProfile.TrainStepGflop("resnet20", settings.Batch);
         AnsiConsole.Status().Start("profile", s =>
         {
-            profiles = KernelProfile.Run(command, precision, threads, settings.Batch, settings.Iters, progress: new Status(m => s.Status(Markup.Escape(m))));
+            profiles = KernelProfile.Run(child, precision, threads, settings.Batch, settings.Iters, progress: new Status(m => s.Status(Markup.Escape(m))));
             s.Status("matrix-multiply peak");
             peak = KernelProfile.MatmulGflops(precision);
         });

@@ -84,28 +84,29 @@ public static class KernelProfile
     }
 
     /// <summary>
-    /// Profile this engine's ResNet-20 training step at <paramref name="precision"/> in a child process started as
-    /// <paramref name="ourCommand"/> + "bench …" (the CLI passes itself), and PyTorch's fastest configuration for it
-    /// (channels-last; bf16 autocast when <paramref name="precision"/> is bf16) through the reference script.
+    /// Profile this engine's ResNet-20 training step in a child process (<paramref name="ours"/>: the CLI's own
+    /// `bench --model resnet20 --precision … --iters <paramref name="iterations"/> --json`, which prints the markers under
+    /// ONEDNN_VERBOSE), and PyTorch's fastest configuration for it (channels-last; bf16 autocast when
+    /// <paramref name="precision"/> is bf16) through the reference script.
     /// </summary>
-    public static IReadOnlyList<EngineProfile> Run((string File, string[] Args) ourCommand, Precision precision, int threads = 2,
+    public static IReadOnlyList<EngineProfile> Run(ProcessStartInfo ours, Precision precision, int threads = 2,
                                                    int batch = 128, int iterations = 10, string python = "/usr/bin/python3",
                                                    IProgress<string>? progress = null)
     {
         var p = precision.ToString().ToLowerInvariant();
         progress?.Report($"TorchSharp {p} under ONEDNN_VERBOSE");
-        var ours = Child(ourCommand.File, [.. ourCommand.Args, "bench", "--model", "resnet20", "--precision", p, "--threads", $"{threads}",
-                                           "--batch", $"{batch}", "--iters", $"{iterations}", "--json"]);
-        using var ourJson = JsonDocument.Parse(LastJsonLine(ours, "resnet bench"));
+        var ourLines = Child(ours);
+        using var ourJson = JsonDocument.Parse(LastJsonLine(ourLines, "resnet bench"));
         var ourStep = ourJson.RootElement.GetProperty("train_step_ms").GetDouble();
-        var result = new List<EngineProfile> { new("TorchSharp", p, VersionOf(ours), ourStep, Aggregate(ours, iterations, out _)) };
+        var result = new List<EngineProfile> { new("TorchSharp", p, VersionOf(ourLines), ourStep, Aggregate(ourLines, iterations, out _)) };
 
         var script = Path.Combine(RepoPaths.Root, "environment", "bench", "pytorch_resnet20.py");
         if (!File.Exists(python)) throw new FileNotFoundException($"{python} not found: the PyTorch side needs Debian's python3-torch (apt-get install -y python3-torch)", python);
         progress?.Report($"PyTorch nhwc {p} under ONEDNN_VERBOSE");
-        List<string> args = [script, "--threads", $"{threads}", "--batch", $"{batch}", "--iters", $"{iterations}", "--json", "--channels-last", "--profile-markers"];
-        if (precision == Precision.Bf16) args.Add("--bf16");
-        var theirs = Child(python, args);
+        var info = new ProcessStartInfo(python);
+        foreach (var a in new[] { script, "--threads", $"{threads}", "--batch", $"{batch}", "--iters", $"{iterations}", "--json", "--channels-last", "--profile-markers" }) info.ArgumentList.Add(a);
+        if (precision == Precision.Bf16) info.ArgumentList.Add("--bf16");
+        var theirs = Child(info);
         using var theirJson = JsonDocument.Parse(LastJsonLine(theirs, script));
         result.Add(new EngineProfile($"PyTorch {theirJson.RootElement.GetProperty("torch").GetString()}", p, VersionOf(theirs),
             theirJson.RootElement.GetProperty("median_step_ms").GetDouble(), Aggregate(theirs, iterations, out _)));
@@ -127,11 +128,11 @@ public static class KernelProfile
         return string.Join('\n', lines.Skip(start).Where(l => !l.StartsWith("onednn_verbose,", StringComparison.Ordinal) && !l.StartsWith("dnnl_verbose,", StringComparison.Ordinal)));
     }
 
-    static List<string> Child(string file, IEnumerable<string> args)
+    static List<string> Child(ProcessStartInfo info)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) info.ArgumentList.Add(a);
+        (info.RedirectStandardOutput, info.RedirectStandardError) = (true, true);
         info.Environment["ONEDNN_VERBOSE"] = "1";
+        var (file, args) = (info.FileName, info.ArgumentList);
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
         var errors = process.StandardError.ReadToEndAsync();
         var lines = new List<string>();
