@@ -116,6 +116,50 @@ public static class GradientFlowAnalysis
             (ratio ? s.RatioMatrix : s.GradientNormMatrix).Select(row => (IReadOnlyList<double>)row.Select(v => Math.Log10(Math.Max(v, 1e-30))).ToList()).ToList()))
         .ToList();
 
+    /// <summary>
+    /// The largest relative step one SGD update at <paramref name="learningRate"/> would make to any layer
+    /// (rate × max over layers of ‖∂L/∂W‖ / ‖W‖) at each snapshot, one line per network, plain nets dashed; x is
+    /// iteration + 1 so that initialisation sits on a log axis.
+    /// </summary>
+    public static IReadOnlyList<LineSeries> LargestStep(IReadOnlyList<GradientFlowSeries> series, double learningRate) =>
+        series.Select((s, i) => new LineSeries($"{s.Label}", s.Iterations.Select(it => it + 1.0).ToList(),
+            s.Gradients.Select(g => learningRate * g.Max(l => l.Ratio)).ToList(), Dashed: !s.Residual, ColorIndex: i)).ToList();
+
+    /// <summary>
+    /// ‖∂L/∂W‖ / ‖W‖ of every layer at initialisation (snapshot 0) against the layer's position in the net (0 = the
+    /// first conv, 1 = the classifier), one line per network, plain nets dashed.
+    /// </summary>
+    public static IReadOnlyList<LineSeries> RatioByLayerAtInitialisation(IReadOnlyList<GradientFlowSeries> series) =>
+        series.Where(s => s.Iterations.Count > 0 && s.Iterations[0] == 0).Select((s, i) => new LineSeries(s.Label,
+            Enumerable.Range(0, s.Layers.Count).Select(l => (double)l / Math.Max(1, s.Layers.Count - 1)).ToList(),
+            s.Gradients[0].Select(g => g.Ratio).ToList(), Dashed: !s.Residual, ColorIndex: i)).ToList();
+
+    /// <summary>The line study as chart series: one colour per depth, plain dashed, residual solid.</summary>
+    public static IReadOnlyList<LineSeries> CorrelationSeries(IReadOnlyList<(ModelSpec Spec, CorrelationCurve Curve)> lines)
+    {
+        var depths = lines.Select(l => l.Spec.Depth).Distinct().Order().ToList();
+        return lines.OrderBy(l => l.Spec.Depth).ThenBy(l => l.Spec.Residual)
+            .Select(l => new LineSeries(l.Curve.Label, l.Curve.Distances, l.Curve.Correlation, Dashed: !l.Spec.Residual, ColorIndex: depths.IndexOf(l.Spec.Depth)))
+            .ToList();
+    }
+
+    /// <summary>Per network at initialisation: layers, first/last conv gradient, median and largest ratio (and where).</summary>
+    public static Microsoft.Data.Analysis.DataFrame InitialTable(IReadOnlyList<GradientFlowSeries> series)
+    {
+        var rows = series.Where(s => s.Iterations.Count > 0 && s.Iterations[0] == 0).ToList();
+        string Sci(double v) => v.ToString("0.00e+0", System.Globalization.CultureInfo.InvariantCulture);
+        var convs = rows.Select(s => s.Gradients[0].Where(g => g.Layer.Contains("conv", StringComparison.Ordinal)).ToList()).ToList();
+        return new Microsoft.Data.Analysis.DataFrame(
+            new Microsoft.Data.Analysis.StringDataFrameColumn("network", rows.Select(s => s.Label)),
+            new Microsoft.Data.Analysis.Int32DataFrameColumn("weighted layers", rows.Select(s => s.Layers.Count)),
+            new Microsoft.Data.Analysis.StringDataFrameColumn("‖∂L/∂W‖ first conv", convs.Select(c => Sci(c[0].GradientNorm))),
+            new Microsoft.Data.Analysis.StringDataFrameColumn("‖∂L/∂W‖ last conv", convs.Select(c => Sci(c[^1].GradientNorm))),
+            new Microsoft.Data.Analysis.StringDataFrameColumn("median ratio", rows.Select(s => Sci(s.MedianRatio[0]))),
+            new Microsoft.Data.Analysis.StringDataFrameColumn("largest ratio", rows.Select(s => Sci(s.Gradients[0].Max(g => g.Ratio)))),
+            new Microsoft.Data.Analysis.StringDataFrameColumn("at layer", rows.Select(s => ShortName(s.Gradients[0].MaxBy(g => g.Ratio)!.Layer))),
+            new Microsoft.Data.Analysis.Int32DataFrameColumn("snapshots", rows.Select(s => s.Iterations.Count)));
+    }
+
     /// <summary>layer2.0.conv1.weight → layer2.0.conv1.</summary>
     static string ShortName(string parameter) => parameter.EndsWith(".weight", StringComparison.Ordinal) ? parameter[..^".weight".Length] : parameter;
 }
@@ -196,6 +240,7 @@ public static class ShatteredGradients
     /// </summary>
     public static CorrelationCurve Measure(ResNetModel model, Tensor images, Tensor labels, int lines, int points, double span, long seed, string label)
     {
+        if (points < 2) throw new ArgumentOutOfRangeException(nameof(points), "a line needs at least two points");
         if (lines < 1 || lines > images.shape[0]) throw new ArgumentOutOfRangeException(nameof(lines), $"{lines} lines from {images.shape[0]} images");
         CalibrateBatchNorm(model, images);
         using var generator = new Generator((ulong)seed);
