@@ -173,3 +173,24 @@ public class GradientFlowTests
         Assert.Null(Findings.GradientFlow([flow[0], flow[1]], shattering.Take(2).ToList(), null).Warmup);   // one ResNet: nothing to compare
     }
 }
+
+/// <summary>The heatmap grid draws every network on one colour range.</summary>
+public class GradientHeatmapChartTests
+{
+    [Fact]
+    public void Every_heatmap_shares_one_colour_range_and_only_the_last_shows_the_scale()
+    {
+        var maps = new[]
+        {
+            new Heatmap("plain20", ["0", "1"], ["1 conv1", "2 linear"], [[-3.2, -1.0], [0.4, 0.1]]),
+            new Heatmap("resnet20", ["0", "1", "2"], ["1 conv1", "2 linear"], [[-2.0, -1.0, -0.5], [1.7, 0.0, 0.2]]),
+        };
+        var html = Plotly.NET.GenericChart.toChartHTML(Figures.Heatmaps(maps, "t", "budget smoke", "log10 ratio"));
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, "\"type\":\"heatmap\",\"name\"").Count);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, "\"zmin\":-3.5").Count);   // floor of −3.2 to a half
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, "\"zmax\":2.0").Count);    // ceiling of 1.7 to a half
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, "\"showscale\":true"));
+        Assert.Contains("log10 ratio", html);
+        Assert.Throws<ArgumentException>(() => Figures.Heatmaps([], "t", "s", "c"));
+    }
+}
