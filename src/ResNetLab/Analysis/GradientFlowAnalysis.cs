@@ -85,7 +85,7 @@ public static class GradientFlowAnalysis
             var snapshots = run.RunFolder.ListSnapshots();
             if (snapshots.Count == 0)
                 throw new InvalidOperationException($"{run.Folder} has no weight snapshots (runs trained before version 0.4 keep none): " +
-                                                    $"retrain it with `environment/resnet train --model {config.Model} --budget {config.Budget.Name} --force`");
+                                                    "delete that folder or force a retrain of the run, which then keeps them");
             var format = config.Format;
             if (!data.TryGetValue(format, out var set)) data[format] = set = CifarData.Load(DataLocation.Resolve(dataDir, format, out _), format);
             var state = run.RunFolder.ReadCheckpointState() ?? throw new InvalidOperationException($"{run.Folder} has no checkpoint to read its normalisation from");
