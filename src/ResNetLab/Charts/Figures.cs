@@ -17,7 +17,7 @@ public sealed record ResponseSeries(string Label, IReadOnlyList<double> Std);
 /// The paper's figures, drawn from our results with the paper's numbers beside them. Every chart carries a subtitle
 /// (budget · data · device) so nobody mistakes a smoke run on the lossy mirror for the paper's result.
 /// </summary>
-public static class Figures
+public static partial class Figures
 {
     static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
     /// <summary>The i-th series colour (tab10 colours, cycling), so the same position has the same colour in every figure.</summary>

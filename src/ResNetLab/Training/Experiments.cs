@@ -52,6 +52,31 @@ public sealed record LayerResponsePlan(string Title, IReadOnlyList<RunConfig> Ru
     public IEnumerable<RunConfig> AllRuns => Runs;
 }
 
+/// <summary>Notebook 08: gradient flow through the nets of notebook 06 over their snapshots, and shattered gradients at initialisation.</summary>
+/// <param name="Title">Heading shown above the plan.</param>
+/// <param name="Runs">The trained nets whose snapshots are measured (plain-20/56, ResNet-20/56/110: notebook 06's runs, reused).</param>
+/// <param name="BatchImages">Training images in the one fixed batch every snapshot's gradients are measured on.</param>
+/// <param name="LineDepths">Depths of the plain and residual nets whose input gradients are measured along lines at initialisation.</param>
+/// <param name="LinePoints">Points per line through input space (Balduzzi et al. use 256 on their 1-D input).</param>
+/// <param name="Lines">Lines (random image, random direction) the gradient correlations are averaged over.</param>
+public sealed record GradientFlowPlan(string Title, IReadOnlyList<RunConfig> Runs, int BatchImages, IReadOnlyList<int> LineDepths,
+                                      int LinePoints, int Lines) : IExperimentPlan
+{
+    /// <inheritdoc/>
+    public IEnumerable<RunConfig> AllRuns => Runs;
+}
+
+/// <summary>Notebook 10: original vs pre-activation ResNets (He et al., ECCV 2016), trained with the same budget, seed and warm-up rule.</summary>
+/// <param name="Title">Heading shown above the plan.</param>
+/// <param name="Original">The original (post-activation) nets: ResNet-110 (notebook 05's seed 0) and, at full, ResNet-164 (notebook 04's).</param>
+/// <param name="PreActivation">Their pre-activation twins, in the same order.</param>
+/// <param name="NotTrained">Shown as what it would cost here, never trained by the notebook: pre-activation ResNet-1001 on the paper's schedule.</param>
+public sealed record PreActivationPlan(string Title, IReadOnlyList<RunConfig> Original, IReadOnlyList<RunConfig> PreActivation, RunConfig NotTrained) : IExperimentPlan
+{
+    /// <inheritdoc/>
+    public IEnumerable<RunConfig> AllRuns => Original.Concat(PreActivation);
+}
+
 /// <summary>
 /// What each notebook trains at each budget. <c>full</c> is the paper's experiment (all of Fig. 6's depths, five
 /// ResNet-110 seeds); smaller budgets keep the contrast the paper draws (shallowest vs deepest) so a laptop sees it in
@@ -73,6 +98,8 @@ public static class Experiments
         ["bottleneck"] = Bottleneck(b),
         ["very-deep"] = VeryDeep(b),
         ["layer-responses"] = LayerResponses(b),
+        ["gradient-flow"] = GradientFlow(b),
+        ["preactivation"] = PreActivation(b),
     };
 
     /// <summary>Fig. 6 left/middle: plain and residual nets of increasing depth.</summary>
@@ -132,6 +159,34 @@ public static class Experiments
     {
         var runs = new[] { "plain20", "plain56", "resnet20", "resnet56" }.Select(m => Run(m, b)).Append(VeryDeep(b).ResNet110[0]).ToList();
         return new("Layer responses (Fig. 7)", runs, Images: b.Name == Budget.Smoke.Name ? 100 : 500);
+    }
+
+    /// <summary>
+    /// Notebook 08: no training of its own — the runs of <see cref="LayerResponses"/> (notebooks 02 and 05), measured at
+    /// every snapshot on one fixed training batch; the line study at initialisation grows with the budget.
+    /// </summary>
+    public static GradientFlowPlan GradientFlow(Budget b)
+    {
+        var smoke = b.Name == Budget.Smoke.Name;
+        return new("Gradient flow over training, and shattered gradients at initialisation", LayerResponses(b).Runs,
+            BatchImages: smoke ? 32 : TrainingRecipe.Paper.BatchSize,
+            LineDepths: smoke ? [8, 20] : [20, 56, 110],
+            LinePoints: smoke ? 17 : IsFull(b) ? 256 : 64,
+            Lines: smoke ? 1 : IsFull(b) ? 8 : 3);
+    }
+
+    /// <summary>
+    /// Notebook 10: ResNet-110 (notebook 05's seed-0 run, reused) vs pre-activation ResNet-110, and at the full budget
+    /// ResNet-164 (notebook 04's run) vs pre-activation ResNet-164 — same budget, seed and warm-up rule (§4.2's, from
+    /// 110 layers). Pre-activation ResNet-1001 is only estimated.
+    /// </summary>
+    public static PreActivationPlan PreActivation(Budget b)
+    {
+        var original = new List<RunConfig> { VeryDeep(b).ResNet110[0] };
+        if (IsFull(b)) original.Add(Bottleneck(b).Runs.Single(r => r.Model == "resnet164"));
+        // the twin of each original net is the row of the pre-activation paper's table that names it
+        var preact = original.Select(r => Run(Paper.IdentityMappingsNumbers.Cifar10.Single(p => p.Original == r.Model).Model, b, seed: r.Seed)).ToList();
+        return new("Original vs pre-activation residual units (He et al., ECCV 2016)", original, preact, Run("preact-resnet1001", Budget.Full));
     }
 
     /// <summary>A plan as a table: one row per run with its schedule.</summary>

@@ -78,3 +78,51 @@ public class ExperimentPlanTests
         Assert.Contains("6n+2", e.Message);
     }
 }
+
+/// <summary>Notebooks 08 and 10 reuse the runs of 02–06 wherever the configuration is the same.</summary>
+public class BeyondThePaperPlanTests
+{
+    [Fact]
+    public void Gradient_flow_measures_the_layer_response_runs_and_trains_nothing_new()
+    {
+        foreach (var budget in Budget.All)
+        {
+            var plan = Experiments.GradientFlow(budget);
+            Assert.Equal(Experiments.LayerResponses(budget).Runs.Select(r => r.Hash), plan.Runs.Select(r => r.Hash));
+            Assert.Equal(["plain20", "plain56", "resnet20", "resnet56", "resnet110"], plan.Runs.Select(r => r.Model));
+            Assert.True(plan.LinePoints >= 2 && plan.Lines >= 1 && plan.BatchImages >= plan.Lines);
+        }
+        Assert.True(Experiments.GradientFlow(Budget.Full).LinePoints > Experiments.GradientFlow(Budget.Quick).LinePoints);
+        Assert.True(Experiments.GradientFlow(Budget.Quick).LinePoints > Experiments.GradientFlow(Budget.Smoke).LinePoints);
+        Assert.Equal([20, 56, 110], Experiments.GradientFlow(Budget.Quick).LineDepths);
+        Assert.Contains("gradient-flow", Experiments.All(Budget.Smoke).Keys);
+    }
+
+    [Fact]
+    public void Pre_activation_pairs_each_original_run_with_its_twin_at_the_same_budget_seed_and_warmup()
+    {
+        foreach (var budget in Budget.All)
+        {
+            var plan = Experiments.PreActivation(budget);
+            Assert.Equal(Experiments.VeryDeep(budget).ResNet110[0].Hash, plan.Original[0].Hash);   // notebook 05's seed-0 run, reused
+            Assert.Equal(plan.Original.Count, plan.PreActivation.Count);
+            foreach (var (o, p) in plan.Original.Zip(plan.PreActivation))
+            {
+                Assert.True(p.Spec.PreActivation);
+                Assert.Equal(o.Spec.Depth, p.Spec.Depth);
+                Assert.Equal((o.Budget, o.Seed, o.ResolvedRecipe), (p.Budget, p.Seed, p.ResolvedRecipe));
+                Assert.Equal(Experiment.WarmupFor(o.Warmup, o.Spec.Depth), Experiment.WarmupFor(p.Warmup, p.Spec.Depth));
+                Assert.NotNull(Experiment.WarmupFor(p.Warmup, p.Spec.Depth));   // 110 and 164 layers: §4.2's warm-up
+            }
+            Assert.Equal("preact-resnet1001", plan.NotTrained.Model);
+            Assert.Equal(TrainingRecipe.Paper.Iterations, plan.NotTrained.ResolvedRecipe.Iterations);
+            Assert.DoesNotContain(plan.AllRuns, r => r.Model == "preact-resnet1001");
+            Assert.Contains("preactivation", Experiments.All(budget).Keys);
+        }
+        Assert.Equal(["preact-resnet110"], Experiments.PreActivation(Budget.Quick).PreActivation.Select(r => r.Model));
+        var full = Experiments.PreActivation(Budget.Full);
+        Assert.Equal(["resnet110", "resnet164"], full.Original.Select(r => r.Model));
+        Assert.Equal(["preact-resnet110", "preact-resnet164"], full.PreActivation.Select(r => r.Model));
+        Assert.Equal(Experiments.Bottleneck(Budget.Full).Runs.Single(r => r.Model == "resnet164").Hash, full.Original[1].Hash);   // notebook 04's
+    }
+}

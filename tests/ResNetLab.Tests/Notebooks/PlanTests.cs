@@ -64,6 +64,27 @@ public class PlanTests
     }
 
     [Fact]
+    public void Notebooks_08_and_10_reuse_the_earlier_notebooks_runs_and_10_trains_only_the_pre_activation_net()
+    {
+        var runs = TestPaths.TempDir("plan-beyond");
+        try
+        {
+            var estimate = TrainingEstimate.FromRuns(runs, Macs, () => 1e6);
+            var notebooks = new[] { "05-very-deep", "06-layer-responses", "08-gradient-flow", "10-preactivation" }
+                .Select(n => Path.Combine(TestPaths.Root, "notebooks", n + ".ipynb"));
+            var plans = NotebookPlans.Make(notebooks, Budget.Smoke, runs, estimate);
+            Assert.Equal(["05-very-deep", "06-layer-responses", "08-gradient-flow", "10-preactivation"], plans.Select(p => p.Notebook));
+            var nb08 = plans[2];
+            Assert.Equal(5, nb08.Runs.Count);
+            Assert.All(nb08.Runs, r => Assert.Equal(PlannedAction.ReuseFromEarlierNotebook, r.Action));
+            var nb10 = plans[3];
+            Assert.Equal(PlannedAction.ReuseFromEarlierNotebook, nb10.Runs.Single(r => r.Config.Model == "resnet110").Action);
+            Assert.Equal("preact-resnet110", Assert.Single(nb10.ToTrain).Config.Model);
+        }
+        finally { Directory.Delete(runs, true); }
+    }
+
+    [Fact]
     public void Same_model_runs_give_the_rate_directly_and_no_runs_means_a_measurement()
     {
         var runs = TestPaths.TempDir("plan-rate");
