@@ -69,7 +69,7 @@ public sealed record ResponseByDepth(int Depth, double Mean);
 /// What each notebook's "What we saw" says, computed from the results (never typed-in numbers) as small records of
 /// facts. The words live in the notebooks, where a student or instructor can edit them.
 /// </summary>
-public static class Findings
+public static partial class Findings
 {
     /// <summary>±1 binomial standard error (percentage points) of an error rate measured on n images.</summary>
     public static double StandardError(double errorPercent, int images) =>
