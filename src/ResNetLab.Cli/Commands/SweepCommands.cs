@@ -16,7 +16,7 @@ namespace ResNetLab.Cli.Commands;
 public abstract class SweepSelectionSettings : CommandSettings, ISweepSelection
 {
     [CommandOption("--plan <NAME>")]
-    [Description("A notebook's experiment plan: degradation, shortcut-options, bottleneck, very-deep, layer-responses")]
+    [Description("A notebook's experiment plan: degradation, shortcut-options, bottleneck, very-deep, layer-responses, lesions, loss-landscape")]
     public string? Plan { get; init; }
 
     [CommandOption("--models <LIST>")]

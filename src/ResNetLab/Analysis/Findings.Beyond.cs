@@ -38,6 +38,12 @@ public sealed record LesionFacts(SingleLesionFacts ResNet, SingleLesionFacts Pla
                                  int RandomLargestK, double RandomErrorAtLargestK, double RandomLargestStepPoints, bool RandomSmooth,
                                  int Blocks, double MeanPathLength, double EffectiveMeanLength, int EffectiveFrom, int EffectiveTo, double DecayPerBlock)
 {
+    /// <summary>
+    /// Both nets are trained well enough for deletions to show anything: intact errors at least 20 points below chance
+    /// (a net already at chance can neither survive nor collapse).
+    /// </summary>
+    public bool Measurable => ResNet.IntactPercent <= Findings.ChancePercent - 20 && Plain.IntactPercent <= Findings.ChancePercent - 20;
+
     /// <summary>The gradient-weighted paths are shorter than paths are on average: "effective paths are short".</summary>
     public bool EffectivePathsShorter => EffectiveMeanLength < MeanPathLength;
 
