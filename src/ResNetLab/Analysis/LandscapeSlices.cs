@@ -230,7 +230,7 @@ public static class LandscapeStudy
     /// <summary>The first snapshot of a run (iteration 0: its initial weights), or an error naming the folder.</summary>
     public static string InitialSnapshot(RunResult run) =>
         run.RunFolder.ListSnapshots().FirstOrDefault(s => s.Iteration == 0).Path
-        ?? throw new FileNotFoundException($"{run.Folder} has no snapshot of its initial weights (snapshots/{Snapshots.FileName(0)}); runs trained since version 0.4.0 keep one — retrain with --force");
+        ?? throw new FileNotFoundException($"{run.Folder} has no snapshot of its initial weights (snapshots/{Snapshots.FileName(0)}); runs trained since version 0.4.0 keep one — delete the run folder to retrain it");
 
     /// <summary>
     /// Measure one run on its first <paramref name="images"/> training images (no augmentation): the interpolation
