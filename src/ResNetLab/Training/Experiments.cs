@@ -221,7 +221,7 @@ public static class Experiments
         int[] ks = smoke ? [1, 2, 5, 10, 20] : [1, 2, 3, 4, 5, 6, 8, 10, 12, 14, 16, 18, 20];
         return IsFull(b)
             ? new("Lesion study (Veit et al. 2016): ResNet-110 and plain-110", residual, plain, 10_000, ks, 20, 50, 128, 0)
-            : new($"Lesion study (Veit et al. 2016): ResNet-56 and plain-56", residual, plain, smoke ? 100 : 1_000, ks, smoke ? 1 : 5,
+            : new("Lesion study (Veit et al. 2016): ResNet-56 and plain-56", residual, plain, smoke ? 100 : 1_000, ks, smoke ? 1 : 5,
                   smoke ? 1 : 4, smoke ? 8 : 32, 0);
     }
 
