@@ -15,7 +15,7 @@ namespace ResNetLab.Cli.Commands;
 public abstract class SweepSelectionSettings : CommandSettings, ISweepSelection
 {
     [CommandOption("--plan <NAME>")]
-    [Description("A notebook's experiment plan: degradation, shortcut-options, bottleneck, very-deep, layer-responses, gradient-flow, preactivation")]
+    [Description("A notebook's experiment plan: degradation, shortcut-options, bottleneck, very-deep, layer-responses, lesions, gradient-flow, loss-landscape, preactivation")]
     public string? Plan { get; init; }
 
     [CommandOption("--models <LIST>")]

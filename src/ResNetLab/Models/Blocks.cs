@@ -82,6 +82,17 @@ public sealed class ZeroPadShortcut : Module<Tensor, Tensor>
     }
 }
 
+/// <summary>Where a block's backward pass goes (path sampling, Veit et al. 2016 §6); forward values are the same for all.</summary>
+public enum GradientRoute
+{
+    /// <summary>Through the residual branch and the shortcut (ordinary backpropagation).</summary>
+    Both,
+    /// <summary>Only through the residual branch F: the block is on the sampled path.</summary>
+    BranchOnly,
+    /// <summary>Only through the shortcut: the path skips this block.</summary>
+    ShortcutOnly,
+}
+
 /// <summary>A residual (or plain) block: its layers, its shortcut, and which BN outputs are 3×3 layer responses.</summary>
 public abstract class ResidualBlock : Module<Tensor, Tensor>
 {
@@ -118,6 +129,9 @@ public abstract class ResidualBlock : Module<Tensor, Tensor>
 
     long blockIn, blockOut, blockStride;
 
+    /// <summary>The block halves the map or widens it (the first block of a later stage): its shortcut is not the identity.</summary>
+    public bool ChangesShape => blockStride != 1 || blockIn != blockOut;
+
     /// <summary>The block's input and output channels and stride (what a lesion bridges).</summary>
     protected void RecordShape(long inChannels, long outChannels, long stride) => (blockIn, blockOut, blockStride) = (inChannels, outChannels, stride);
 
@@ -130,6 +144,20 @@ public abstract class ResidualBlock : Module<Tensor, Tensor>
     /// surgery: set it, evaluate, clear it (<see cref="ResNetModel.Lesion"/>).
     /// </summary>
     public bool Lesioned { get; set; }
+
+    /// <summary>
+    /// Which way the backward pass may go through this block; the forward values never change. Veit et al.'s path
+    /// sampling (NeurIPS 2016, §6) measures the gradient that reaches the input through paths of one length: the k
+    /// sampled blocks pass gradient only through F (y = F(x) + shortcut(x.detach())), the others only through the
+    /// shortcut (y = F(x.detach()) + shortcut(x)). A plain block has no shortcut, so it only has <see cref="GradientRoute.Both"/>.
+    /// </summary>
+    public GradientRoute Route { get; set; }
+
+    /// <summary>x as the residual branch sees it: detached when the gradient may only take the shortcut (dispose it).</summary>
+    protected Tensor BranchInput(Tensor x) => Route == GradientRoute.ShortcutOnly ? x.detach() : x.alias();
+
+    /// <summary>x as the shortcut sees it: detached when the gradient may only take the residual branch (dispose it).</summary>
+    protected Tensor ShortcutInput(Tensor x) => Route == GradientRoute.BranchOnly ? x.detach() : x.alias();
 
     /// <summary>The block's output with its residual branch deleted (see <see cref="Lesioned"/>).</summary>
     protected Tensor LesionedOutput(Tensor x)
@@ -210,11 +238,13 @@ public sealed class BasicBlock : ResidualBlock
     public override Tensor forward(Tensor x)
     {
         if (Lesioned) return LesionedOutput(x);
-        using var c1 = Conv.Run(conv1, x);
+        using var branch = BranchInput(x);
+        using var c1 = Conv.Run(conv1, branch);
         using var h = bn1.call(c1).relu_();
         using var c2 = Conv.Run(conv2, h);
         var y = bn2.call(c2);
-        return AddShortcutInto(y, x, residual).relu_();
+        using var skip = ShortcutInput(x);
+        return AddShortcutInto(y, skip, residual).relu_();
     }
 }
 
@@ -266,12 +296,14 @@ public sealed class BottleneckBlock : ResidualBlock
     public override Tensor forward(Tensor x)
     {
         if (Lesioned) return LesionedOutput(x);
-        using var c1 = Conv.Run(conv1, x);
+        using var branch = BranchInput(x);
+        using var c1 = Conv.Run(conv1, branch);
         using var h1 = bn1.call(c1).relu_();
         using var c2 = Conv.Run(conv2, h1);
         using var h2 = bn2.call(c2).relu_();
         using var c3 = Conv.Run(conv3, h2);
         var y = bn3.call(c3);
-        return AddShortcutInto(y, x, residual).relu_();
+        using var skip = ShortcutInput(x);
+        return AddShortcutInto(y, skip, residual).relu_();
     }
 }

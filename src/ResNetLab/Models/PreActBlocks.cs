@@ -57,7 +57,7 @@ public sealed class PreActBlock : ResidualBlock
     public override Tensor forward(Tensor x)
     {
         if (Lesioned) return LesionedOutput(x);
-        var h = x.alias();
+        var h = BranchInput(x);
         for (var i = 0; i < convs.Length; i++)
         {
             using var input = h;
@@ -65,11 +65,12 @@ public sealed class PreActBlock : ResidualBlock
             using var activated = normed.relu();
             h = Conv.Run(convs[i], activated);
         }
+        using var skip = ShortcutInput(x);
         if (Shortcut is Sequential projection)
         {
-            using var s = Conv.Run((Conv2d)projection.children().First(), x);
+            using var s = Conv.Run((Conv2d)projection.children().First(), skip);
             return h.add_(s);
         }
-        return h.add_(x);
+        return h.add_(skip);
     }
 }

@@ -78,6 +78,80 @@ public sealed record PreActivationPlan(string Title, IReadOnlyList<RunConfig> Or
 }
 
 /// <summary>
+/// Notebook 07, the lesion study of Veit et al. (NeurIPS 2016): a trained ResNet and its plain twin, and how much is
+/// measured on them. Nothing here trains beyond the two runs (shared with notebooks 02 or 05 where the config is theirs).
+/// </summary>
+/// <param name="Title">Heading shown above the plan.</param>
+/// <param name="Residual">The ResNet whose blocks are deleted (ResNet-56 below the full budget, ResNet-110 at full, as Veit et al.).</param>
+/// <param name="Plain">The plain net of the same depth, whose "blocks" are bridged the same way.</param>
+/// <param name="Images">Test images every lesioned net is evaluated on.</param>
+/// <param name="DeleteCounts">The k of "delete k random blocks" (Fig. 5a).</param>
+/// <param name="Draws">Random sets of blocks per k.</param>
+/// <param name="PathSamples">Sampled paths per path length (Fig. 6; Veit et al. sample 1,000).</param>
+/// <param name="PathImages">Test images in the batch each sampled path's gradient is measured on.</param>
+/// <param name="Seed">Seed of the random block sets and paths.</param>
+public sealed record LesionPlan(string Title, RunConfig Residual, RunConfig Plain, int Images, IReadOnlyList<int> DeleteCounts, int Draws,
+                                int PathSamples, int PathImages, long Seed) : IExperimentPlan
+{
+    /// <inheritdoc/>
+    public IEnumerable<RunConfig> AllRuns => [Plain, Residual];
+
+    /// <summary>Forward passes (images) the deletions cost: every block of both nets once, plus the random sets; and the path samples (forward + backward).</summary>
+    public IReadOnlyDictionary<string, string> Analysis
+    {
+        get
+        {
+            var blocks = Residual.Spec.BlocksPerStage.Sum();
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            return new Dictionary<string, string>
+            {
+                ["test images per evaluation"] = Images.ToString("N0", inv),
+                ["single deletions"] = $"{blocks} blocks × 2 nets = {(2L * blocks * Images).ToString("N0", inv)} images forward",
+                ["random deletions"] = $"k ∈ {{{string.Join(", ", DeleteCounts)}}} × {Draws} draw(s) = {((long)DeleteCounts.Count * Draws * Images).ToString("N0", inv)} images forward",
+                ["path gradients"] = $"lengths 0…{blocks} × {PathSamples} sampled path(s) × {PathImages} images = {((long)(blocks + 1) * PathSamples * PathImages).ToString("N0", inv)} images forward + backward",
+            };
+        }
+    }
+}
+
+/// <summary>
+/// Notebook 09, filter-normalised loss-landscape slices (Li et al., NeurIPS 2018) of plain-56 and ResNet-56, and the
+/// straight line from initialisation (Goodfellow et al. 2015). Grid, line and images scale with the budget.
+/// </summary>
+/// <param name="Title">Heading shown above the plan.</param>
+/// <param name="Plain">plain-56 (notebook 02's run).</param>
+/// <param name="Residual">ResNet-56 (notebook 02's run).</param>
+/// <param name="GridPoints">Points per axis of the 2-D plane (Li et al.: 51).</param>
+/// <param name="Range">The plane and the random line span −Range … +Range (Li et al.: 1).</param>
+/// <param name="LinePoints">Points on each 1-D line.</param>
+/// <param name="Images">Training images (no augmentation) every point is evaluated on (Li et al.: all 50,000).</param>
+/// <param name="Seed">Seed of the random directions.</param>
+public sealed record LossLandscapePlan(string Title, RunConfig Plain, RunConfig Residual, int GridPoints, double Range, int LinePoints, int Images, long Seed) : IExperimentPlan
+{
+    /// <inheritdoc/>
+    public IEnumerable<RunConfig> AllRuns => [Plain, Residual];
+
+    /// <summary>Forward images per net: every grid point and both lines, each on <see cref="Images"/> images.</summary>
+    public long ImagesPerNet => ((long)GridPoints * GridPoints + 2L * LinePoints) * Images;
+
+    /// <summary>The compute the slices cost, as shown in the notebook.</summary>
+    public IReadOnlyDictionary<string, string> Analysis
+    {
+        get
+        {
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            return new Dictionary<string, string>
+            {
+                ["2-D plane"] = $"{GridPoints} × {GridPoints} points, α, β ∈ [−{Range.ToString(inv)}, {Range.ToString(inv)}]",
+                ["1-D lines"] = $"{LinePoints} points each: initialisation → trained (α ∈ [−0.5, 1.5]) and a random direction",
+                ["images per point"] = $"{Images.ToString("N0", inv)} training images (no augmentation)",
+                ["cost"] = $"({GridPoints}² + 2 × {LinePoints}) points × {Images.ToString("N0", inv)} images = {ImagesPerNet.ToString("N0", inv)} images forward per net, {(2 * ImagesPerNet).ToString("N0", inv)} for both",
+            };
+        }
+    }
+}
+
+/// <summary>
 /// What each notebook trains at each budget. <c>full</c> is the paper's experiment (all of Fig. 6's depths, five
 /// ResNet-110 seeds); smaller budgets keep the contrast the paper draws (shallowest vs deepest) so a laptop sees it in
 /// minutes. Runs shared between notebooks (02 → 06, 05 → 06) have identical configs, so they are trained once.
@@ -100,6 +174,8 @@ public static class Experiments
         ["layer-responses"] = LayerResponses(b),
         ["gradient-flow"] = GradientFlow(b),
         ["preactivation"] = PreActivation(b),
+        ["lesions"] = Lesions(b),
+        ["loss-landscape"] = LossLandscape(b),
     };
 
     /// <summary>Fig. 6 left/middle: plain and residual nets of increasing depth.</summary>
@@ -187,6 +263,29 @@ public static class Experiments
         // the twin of each original net is the row of the pre-activation paper's table that names it
         var preact = original.Select(r => Run(Paper.IdentityMappingsNumbers.Cifar10.Single(p => p.Original == r.Model).Model, b, seed: r.Seed)).ToList();
         return new("Original vs pre-activation residual units (He et al., ECCV 2016)", original, preact, Run("preact-resnet1001", Budget.Full));
+    /// Notebook 07 (Veit et al. 2016): below the full budget notebook 02's plain-56 and ResNet-56; at full, as their
+    /// CIFAR-10 figures, notebook 05's ResNet-110 (seed 0) and a plain-110 (warm-up as ResNet-110, §4.2's rule).
+    /// </summary>
+    public static LesionPlan Lesions(Budget b)
+    {
+        var smoke = b.Name == Budget.Smoke.Name;
+        var (residual, plain) = IsFull(b) ? (VeryDeep(b).ResNet110[0], Run("plain110", b)) : (Run("resnet56", b), Run("plain56", b));
+        int[] ks = smoke ? [1, 2, 5, 10, 20] : [1, 2, 3, 4, 5, 6, 8, 10, 12, 14, 16, 18, 20];
+        return IsFull(b)
+            ? new("Lesion study (Veit et al. 2016): ResNet-110 and plain-110", residual, plain, 10_000, ks, 20, 50, 128, 0)
+            : new("Lesion study (Veit et al. 2016): ResNet-56 and plain-56", residual, plain, smoke ? 100 : 1_000, ks, smoke ? 1 : 5,
+                  smoke ? 1 : 4, smoke ? 8 : 32, 0);
+    }
+
+    /// <summary>Notebook 09 (Li et al. 2018): notebook 02's plain-56 and ResNet-56 at every budget, sliced at a budget-sized grid.</summary>
+    public static LossLandscapePlan LossLandscape(Budget b)
+    {
+        var title = "Loss landscape (Li et al. 2018): plain-56 vs ResNet-56";
+        var (plain, residual) = (Run("plain56", b), Run("resnet56", b));
+        if (IsFull(b)) return new(title, plain, residual, GridPoints: 51, Range: 1, LinePoints: 51, Images: 50_000, Seed: 0);
+        return b.Name == Budget.Smoke.Name
+            ? new(title, plain, residual, GridPoints: 5, Range: 1, LinePoints: 9, Images: 100, Seed: 0)
+            : new(title, plain, residual, GridPoints: 13, Range: 1, LinePoints: 21, Images: 500, Seed: 0);
     }
 
     /// <summary>A plan as a table: one row per run with its schedule.</summary>

@@ -1,0 +1,182 @@
+using ResNetLab.Charts;
+using ResNetLab.Models;
+using ResNetLab.Training;
+using static TorchSharp.torch;
+
+namespace ResNetLab.Analysis;
+
+/// <summary>
+/// The lesion study and the path view of Veit, Wilber, Belongie (NeurIPS 2016) on a trained net: delete blocks at test
+/// time (<see cref="ResNetModel.Lesion"/>), and measure the gradient that reaches the input through paths of one length.
+/// </summary>
+public static class Lesions
+{
+    /// <summary>Test error (percent) of the model on the batches, in eval mode.</summary>
+    public static double ErrorPercent(ResNetModel model, IReadOnlyList<(Tensor X, Tensor Y)> batches) =>
+        100 * Evaluation.Evaluate(model, batches).Error;
+
+    /// <summary>Fig. 3: delete each block in turn (the others intact) and measure the error on the batches.</summary>
+    public static LesionSeries SingleBlocks(ResNetModel model, string label, IReadOnlyList<(Tensor X, Tensor Y)> batches)
+    {
+        var intact = ErrorPercent(model, batches);
+        var deletions = new List<BlockLesion>();
+        for (var i = 0; i < model.Blocks.Count; i++)
+        {
+            var (name, block) = model.Blocks[i];
+            using (model.Lesion(name)) deletions.Add(new BlockLesion(name, i + 1, block.ChangesShape, ErrorPercent(model, batches)));
+        }
+        return new LesionSeries(label, model.IsResidual, intact, deletions);
+    }
+
+    /// <summary>
+    /// Fig. 5 (a): for each k in <paramref name="deleteCounts"/>, delete k distinct blocks drawn at random
+    /// (<paramref name="draws"/> draws per k, from <paramref name="seed"/>) and measure the error. k is capped at the
+    /// number of blocks.
+    /// </summary>
+    public static RandomLesionSeries RandomBlocks(ResNetModel model, string label, IReadOnlyList<(Tensor X, Tensor Y)> batches,
+                                                  IReadOnlyList<int> deleteCounts, int draws, long seed)
+    {
+        if (draws < 1) throw new ArgumentOutOfRangeException(nameof(draws), draws, "at least one draw per k");
+        var rng = new Random(unchecked((int)seed));
+        var names = model.Blocks.Select(b => b.Name).ToArray();
+        var points = new List<RandomLesionPoint>();
+        foreach (var k in deleteCounts.Where(k => k >= 1).Select(k => Math.Min(k, names.Length)).Distinct().Order())
+        {
+            var errors = new List<double>();
+            for (var d = 0; d < draws; d++)
+                using (model.Lesion(Sample(rng, names, k))) errors.Add(ErrorPercent(model, batches));
+            points.Add(new RandomLesionPoint(k, errors));
+        }
+        return new RandomLesionSeries(label, ErrorPercent(model, batches), points);
+    }
+
+    /// <summary>k distinct items of <paramref name="items"/>, uniformly (a partial Fisher–Yates shuffle).</summary>
+    static string[] Sample(Random rng, string[] items, int k)
+    {
+        var copy = (string[])items.Clone();
+        for (var i = 0; i < k; i++)
+        {
+            var j = rng.Next(i, copy.Length);
+            (copy[i], copy[j]) = (copy[j], copy[i]);
+        }
+        return copy[..k];
+    }
+
+    /// <summary>
+    /// Route the backward pass along one path until disposed: the named blocks pass gradient only through their residual
+    /// branch, every other block only through its shortcut (Veit et al. §6). Forward values are unchanged. Needs a
+    /// residual net (a plain block has no shortcut to route through); unknown names are an error.
+    /// </summary>
+    public static IDisposable RoutePath(ResNetModel model, IEnumerable<string> throughBranch)
+    {
+        if (!model.IsResidual) throw new ArgumentException($"{model.Name} is a plain network: its blocks have no shortcut, so there are no paths to sample");
+        var chosen = throughBranch.ToHashSet(StringComparer.Ordinal);
+        var unknown = chosen.Except(model.Blocks.Select(b => b.Name)).ToList();
+        if (unknown.Count > 0) throw new ArgumentException($"{model.Name} has no block '{unknown[0]}' (blocks: {model.Blocks[0].Name} … {model.Blocks[^1].Name})");
+        foreach (var (name, block) in model.Blocks) block.Route = chosen.Contains(name) ? GradientRoute.BranchOnly : GradientRoute.ShortcutOnly;
+        return new Undo(() => { foreach (var (_, block) in model.Blocks) block.Route = GradientRoute.Both; });
+    }
+
+    sealed class Undo(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
+
+    /// <summary>
+    /// ∂L/∂x at the input images for the summed cross-entropy, in eval mode (BN's running statistics, so each image's
+    /// gradient is its own), with whatever routing is set. The model's parameter gradients are left cleared.
+    /// </summary>
+    public static Tensor InputGradient(ResNetModel model, Tensor x, Tensor y)
+    {
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var input = x.detach().clone().requires_grad_(true);
+            using var loss = nn.functional.cross_entropy(model.call(input), y, reduction: nn.Reduction.Sum);
+            loss.backward();
+            var grad = input.grad!.detach().clone().MoveToOuterDisposeScope();
+            model.zero_grad();
+            return grad;
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+
+    /// <summary>Share of the 2ⁿ paths through n blocks that pass exactly k residual branches: C(n, k) / 2ⁿ (binomial).</summary>
+    public static double PathFraction(int n, int k)
+    {
+        if (k < 0 || k > n) return 0;
+        double logChoose = 0;
+        for (var i = 1; i <= k; i++) logChoose += Math.Log(n - k + i) - Math.Log(i);
+        return Math.Exp(logChoose - n * Math.Log(2));
+    }
+
+    /// <summary>
+    /// Fig. 6: for each path length k (0 … n, or <paramref name="lengths"/>), sample <paramref name="samplesPerLength"/>
+    /// random sets of k blocks, route the backward pass through their branches only (<see cref="RoutePath"/>) and
+    /// record the mean per-image ‖∂L/∂x‖ at the input; beside it the share of paths of that length.
+    /// </summary>
+    public static PathProfile PathGradients(ResNetModel model, string label, Tensor x, Tensor y, int samplesPerLength, long seed,
+                                            IReadOnlyList<int>? lengths = null)
+    {
+        if (samplesPerLength < 1) throw new ArgumentOutOfRangeException(nameof(samplesPerLength), samplesPerLength, "at least one sample per length");
+        var names = model.Blocks.Select(b => b.Name).ToArray();
+        var n = names.Length;
+        var wanted = (lengths ?? Enumerable.Range(0, n + 1).ToList()).Where(k => k >= 0 && k <= n).ToHashSet();
+        var rng = new Random(unchecked((int)seed));
+        var result = new List<PathLength>();
+        for (var k = 0; k <= n; k++)
+        {
+            if (!wanted.Contains(k)) { result.Add(new PathLength(k, PathFraction(n, k), null, 0)); continue; }
+            double sum = 0;
+            for (var s = 0; s < samplesPerLength; s++)
+            {
+                using var route = RoutePath(model, Sample(rng, names, k));
+                using var g = InputGradient(model, x, y);
+                using var perImage = g.flatten(1).norm(1);
+                sum += perImage.mean().item<float>();
+            }
+            result.Add(new PathLength(k, PathFraction(n, k), sum / samplesPerLength, samplesPerLength));
+        }
+        return new PathProfile(label, n, result);
+    }
+}
+
+/// <summary>The lesion study over trained runs (notebook 07): loads each run's final weights and measures on test images.</summary>
+public static class LesionStudy
+{
+    /// <summary>Fig. 3 for each run: delete every block in turn, error on the first <paramref name="images"/> test images.</summary>
+    public static IReadOnlyList<LesionSeries> SingleBlocks(IReadOnlyList<RunResult> runs, int images, string? dataDir = null)
+    {
+        var labels = RunAnalysis.Labels(runs);
+        return runs.Select((run, i) =>
+        {
+            var (model, normalization) = TrainedNets.Load(run);
+            using (model)
+            using (var batches = ImageBatches.First(TrainedNets.Data(run, dataDir), normalization, images))
+                return Lesions.SingleBlocks(model, labels[i], batches.Batches);
+        }).ToList();
+    }
+
+    /// <summary>Fig. 5 (a) for one run: error with k random blocks deleted, <paramref name="draws"/> draws per k.</summary>
+    public static RandomLesionSeries RandomBlocks(RunResult run, int images, IReadOnlyList<int> deleteCounts, int draws, long seed, string? dataDir = null)
+    {
+        var (model, normalization) = TrainedNets.Load(run);
+        using (model)
+        using (var batches = ImageBatches.First(TrainedNets.Data(run, dataDir), normalization, images))
+            return Lesions.RandomBlocks(model, RunAnalysis.Labels([run])[0], batches.Batches, deleteCounts, draws, seed);
+    }
+
+    /// <summary>Fig. 6 for one residual run: gradient per path length on its first <paramref name="images"/> test images.</summary>
+    public static PathProfile PathGradients(RunResult run, int images, int samplesPerLength, long seed, string? dataDir = null)
+    {
+        var (model, normalization) = TrainedNets.Load(run);
+        using (model)
+        using (var batches = ImageBatches.First(TrainedNets.Data(run, dataDir), normalization, images, batchSize: images))
+            return Lesions.PathGradients(model, RunAnalysis.Labels([run])[0], batches.Batches[0].X, batches.Batches[0].Y, samplesPerLength, seed);
+    }
+}
