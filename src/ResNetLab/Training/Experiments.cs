@@ -263,6 +263,9 @@ public static class Experiments
         // the twin of each original net is the row of the pre-activation paper's table that names it
         var preact = original.Select(r => Run(Paper.IdentityMappingsNumbers.Cifar10.Single(p => p.Original == r.Model).Model, b, seed: r.Seed)).ToList();
         return new("Original vs pre-activation residual units (He et al., ECCV 2016)", original, preact, Run("preact-resnet1001", Budget.Full));
+    }
+
+    /// <summary>
     /// Notebook 07 (Veit et al. 2016): below the full budget notebook 02's plain-56 and ResNet-56; at full, as their
     /// CIFAR-10 figures, notebook 05's ResNet-110 (seed 0) and a plain-110 (warm-up as ResNet-110, §4.2's rule).
     /// </summary>
