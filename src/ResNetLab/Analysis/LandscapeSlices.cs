@@ -68,35 +68,8 @@ public static class LandscapeSlices
     /// </summary>
     public static (double Loss, double ErrorPercent) Evaluate(ResNetModel model, IReadOnlyList<(Tensor X, Tensor Y)> batches, bool batchStatistics = false)
     {
-        if (!batchStatistics)
-        {
-            var r = Evaluation.Evaluate(model, batches);
-            return (r.Loss, 100 * r.Error);
-        }
-        var wasTraining = model.training;
-        var buffers = model.named_buffers().Select(b => (b.buffer, Copy: b.buffer.detach().clone())).ToList();
-        try
-        {
-            model.train();
-            using var _ = no_grad();
-            double loss = 0;
-            long errors = 0, images = 0;
-            foreach (var (x, y) in batches)
-            {
-                using var scope = NewDisposeScope();
-                var logits = model.call(x);
-                loss += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
-                errors += logits.argmax(1).ne(y).sum().item<long>();
-                images += y.shape[0];
-            }
-            return (loss / images, 100.0 * errors / images);
-        }
-        finally
-        {
-            using (no_grad())
-                foreach (var (buffer, copy) in buffers) { buffer.copy_(copy); copy.Dispose(); }
-            model.train(wasTraining);
-        }
+        var r = Evaluation.Evaluate(model, batches, batchStatistics);
+        return (r.Loss, 100 * r.Error);
     }
 
     /// <summary>

@@ -50,26 +50,6 @@ public static class LossLandscape
             foreach (var (c, d) in steps) p.add_(d[name], alpha: c);
         }
     }
-
-    /// <summary>
-    /// Mean cross-entropy and error of the model (eval mode: BN uses its running statistics) on the given batches.
-    /// </summary>
-    public static (double Loss, double Error) Evaluate(ResNetModel model, IEnumerable<(Tensor X, Tensor Y)> batches)
-    {
-        model.eval();
-        using var _ = no_grad();
-        double loss = 0;
-        long errors = 0, images = 0;
-        foreach (var (x, y) in batches)
-        {
-            using var scope = NewDisposeScope();
-            var logits = model.call(x);
-            loss += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
-            errors += logits.argmax(1).ne(y).sum().item<long>();
-            images += y.shape[0];
-        }
-        return (loss / images, (double)errors / images);
-    }
 }
 
 /// <summary>

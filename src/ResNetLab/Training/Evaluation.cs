@@ -16,12 +16,15 @@ public static class Evaluation
 {
     /// <summary>
     /// Evaluate <paramref name="model"/> in eval mode (BN running statistics) without gradients, restoring its mode.
+    /// With <paramref name="batchStatistics"/> BN normalises each batch with its own statistics instead (training mode,
+    /// still no gradient), and every buffer — the running statistics it updates — is put back afterwards.
     /// Each batch's tensors are freed as soon as it is counted.
     /// </summary>
-    public static EvalResult Evaluate(nn.Module<Tensor, Tensor> model, IEnumerable<(Tensor Images, Tensor Labels)> batches)
+    public static EvalResult Evaluate(nn.Module<Tensor, Tensor> model, IEnumerable<(Tensor Images, Tensor Labels)> batches, bool batchStatistics = false)
     {
         var wasTraining = model.training;
-        model.eval();
+        var buffers = batchStatistics ? model.named_buffers().Select(b => (b.buffer, Copy: b.buffer.detach().clone())).ToList() : [];
+        model.train(batchStatistics);
         try
         {
             using var _ = no_grad();
@@ -43,6 +46,8 @@ public static class Evaluation
         }
         finally
         {
+            using (no_grad())
+                foreach (var (buffer, copy) in buffers) { buffer.copy_(copy); copy.Dispose(); }
             model.train(wasTraining);
         }
     }
