@@ -126,8 +126,7 @@ public static class Bench
                                                    string python = "/usr/bin/python3", IProgress<string>? progress = null,
                                                    bool? channelsLast = null)
     {
-        var script = Path.Combine(RepoPaths.Root, "environment", "bench", "pytorch_resnet20.py");
-        if (!File.Exists(python)) throw new FileNotFoundException($"{python} not found: the PyTorch comparison needs Debian's python3-torch (apt-get install -y python3-torch)", python);
+        var script = PyTorchScript(python);
         TorchRuntime.Initialize(DeviceChoice.Cpu, threads, seed: 0);
         using var net = ModelZoo.Create("resnet20");
         net.ChannelsLast = channelsLast;
@@ -176,12 +175,23 @@ public static class Bench
         var output = p.StandardOutput.ReadToEnd();
         var error = p.StandardError.ReadToEnd();
         p.WaitForExit();
-        if (p.ExitCode != 0 && error.Contains("No module named 'torch'"))
-            throw new InvalidOperationException($"{python} has no torch module: the PyTorch comparison needs Debian's python3-torch (apt-get install -y python3-torch)");
+        if (p.ExitCode != 0 && NoTorch(python, error) is { } missing) throw missing;
         if (p.ExitCode != 0) throw new InvalidOperationException($"{script} failed (exit {p.ExitCode}): {error.Trim()}");
         using var json = JsonDocument.Parse(output);
         return (json.RootElement.GetProperty("train_img_per_s").GetDouble(), json.RootElement.GetProperty("torch").GetString() ?? "?");
     }
+
+    /// <summary>environment/bench/pytorch_resnet20.py, after checking that <paramref name="python"/> exists.</summary>
+    internal static string PyTorchScript(string python)
+    {
+        if (!File.Exists(python)) throw new FileNotFoundException($"{python} not found: the PyTorch reference needs Debian's python3-torch (apt-get install -y python3-torch)", python);
+        return Path.Combine(RepoPaths.Root, "environment", "bench", "pytorch_resnet20.py");
+    }
+
+    /// <summary>The error to throw when the reference script failed because <paramref name="python"/> has no torch; else null.</summary>
+    internal static Exception? NoTorch(string python, string stderr) => stderr.Contains("No module named 'torch'")
+        ? new InvalidOperationException($"{python} has no torch module: the PyTorch reference needs Debian's python3-torch (apt-get install -y python3-torch)")
+        : null;
 
     static string LayoutName(bool channelsLast) => channelsLast ? "nhwc" : "nchw";
 

@@ -98,25 +98,20 @@ public static class KernelProfile
         var ourLines = Child(ours);
         using var ourJson = JsonDocument.Parse(LastJsonLine(ourLines, "resnet bench"));
         var ourStep = ourJson.RootElement.GetProperty("train_step_ms").GetDouble();
-        var result = new List<EngineProfile> { new("TorchSharp", p, VersionOf(ourLines), ourStep, Aggregate(ourLines, iterations, out _)) };
+        var ourKernels = Aggregate(ourLines, iterations, out var ourOneDnn);
+        var result = new List<EngineProfile> { new("TorchSharp", p, ourOneDnn, ourStep, ourKernels) };
 
-        var script = Path.Combine(RepoPaths.Root, "environment", "bench", "pytorch_resnet20.py");
-        if (!File.Exists(python)) throw new FileNotFoundException($"{python} not found: the PyTorch side needs Debian's python3-torch (apt-get install -y python3-torch)", python);
+        var script = Bench.PyTorchScript(python);
         progress?.Report($"PyTorch nhwc {p} under ONEDNN_VERBOSE");
         var info = new ProcessStartInfo(python);
         foreach (var a in new[] { script, "--threads", $"{threads}", "--batch", $"{batch}", "--iters", $"{iterations}", "--json", "--channels-last", "--profile-markers" }) info.ArgumentList.Add(a);
         if (precision == Precision.Bf16) info.ArgumentList.Add("--bf16");
         var theirs = Child(info);
         using var theirJson = JsonDocument.Parse(LastJsonLine(theirs, script));
-        result.Add(new EngineProfile($"PyTorch {theirJson.RootElement.GetProperty("torch").GetString()}", p, VersionOf(theirs),
-            theirJson.RootElement.GetProperty("median_step_ms").GetDouble(), Aggregate(theirs, iterations, out _)));
+        var theirKernels = Aggregate(theirs, iterations, out var theirOneDnn);
+        result.Add(new EngineProfile($"PyTorch {theirJson.RootElement.GetProperty("torch").GetString()}", p, theirOneDnn,
+            theirJson.RootElement.GetProperty("median_step_ms").GetDouble(), theirKernels));
         return result;
-    }
-
-    static string VersionOf(IEnumerable<string> lines)
-    {
-        Aggregate(lines, 1, out var version);
-        return version;
     }
 
     /// <summary>The JSON result a child prints last (one line from Python, indented from ours), verbose lines skipped.</summary>
@@ -141,8 +136,7 @@ public static class KernelProfile
         if (process.ExitCode != 0)
         {
             var error = errors.Result;
-            if (error.Contains("No module named 'torch'"))
-                throw new InvalidOperationException($"{file} has no torch module: the PyTorch side needs Debian's python3-torch (apt-get install -y python3-torch)");
+            if (Bench.NoTorch(file, error) is { } missing) throw missing;
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed (exit {process.ExitCode}): {error.Trim()}");
         }
         return lines;
