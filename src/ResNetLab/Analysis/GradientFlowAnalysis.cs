@@ -54,10 +54,8 @@ public static class GradientFlowAnalysis
     {
         if (images <= 0 || images > data.TrainCount) throw new ArgumentOutOfRangeException(nameof(images), $"{images} images: need 1 … {data.TrainCount}");
         using var normalizer = normalization.ToDevice(CPU);
-        var bytes = data.TrainImages.AsSpan(0, images * CifarFormat.ImageBytes).ToArray();
-        using var raw = tensor(bytes, [images, CifarFormat.Channels, CifarFormat.Side, CifarFormat.Side], ScalarType.Byte);
-        var labels = tensor(data.TrainLabels.AsSpan(0, images).ToArray().Select(b => (long)b).ToArray(), ScalarType.Int64);
-        return (normalizer.Apply(raw), labels);
+        var (raw, labels) = data.Slice(0, images, training: true);
+        using (raw) return (normalizer.Apply(raw), labels);
     }
 
     /// <summary>Load each snapshot into <paramref name="model"/> in turn and measure its per-layer gradients on (x, y).</summary>

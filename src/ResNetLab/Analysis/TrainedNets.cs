@@ -27,22 +27,16 @@ public sealed class ImageBatches : IDisposable
     /// </summary>
     public static ImageBatches First(CifarData data, Normalization normalization, int images, bool training = false, int batchSize = 250)
     {
-        var available = training ? data.TrainCount : data.TestCount;
         if (images < 1) throw new ArgumentOutOfRangeException(nameof(images), images, "at least one image is needed");
-        images = Math.Min(images, available);
-        var bytes = training ? data.TrainImages : data.TestImages;
-        var labels = training ? data.TrainLabels : data.TestLabels;
+        images = Math.Min(images, training ? data.TrainCount : data.TestCount); // more than the set has: all of it
         using var normalizer = normalization.ToDevice(CPU);
         var list = new List<(Tensor, Tensor)>();
         for (var start = 0; start < images; start += batchSize)
         {
             using var scope = NewDisposeScope();
             var n = Math.Min(batchSize, images - start);
-            using var raw = tensor(bytes.AsSpan(start * CifarFormat.ImageBytes, n * CifarFormat.ImageBytes).ToArray(),
-                [n, CifarFormat.Channels, CifarFormat.Side, CifarFormat.Side], ScalarType.Byte);
-            var x = normalizer.Apply(raw).DetachFromDisposeScope();
-            var y = tensor(labels.AsSpan(start, n).ToArray().Select(b => (long)b).ToArray(), ScalarType.Int64).DetachFromDisposeScope();
-            list.Add((x, y));
+            var (raw, labels) = data.Slice(start, n, training);
+            list.Add((normalizer.Apply(raw).DetachFromDisposeScope(), labels.DetachFromDisposeScope()));
         }
         return new ImageBatches(list);
     }

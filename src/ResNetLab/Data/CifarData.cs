@@ -1,5 +1,6 @@
 using ResNetLab.Runtime;
 using System.Security.Cryptography;
+using static TorchSharp.torch;
 
 namespace ResNetLab.Data;
 
@@ -44,6 +45,23 @@ public sealed class CifarData
     public int TrainCount => TrainLabels.Length;
     /// <summary>Test images (10,000 for the full sets).</summary>
     public int TestCount => TestLabels.Length;
+
+    /// <summary>
+    /// Images <paramref name="start"/> … <paramref name="start"/>+<paramref name="count"/>−1 of the test set (or of the
+    /// training set), in file order, as raw bytes N×3×32×32 (uint8, CPU) and int64 labels — the one place a batch is
+    /// cut out of the arrays; callers normalise and move it. A range outside the set throws, naming the set's size.
+    /// </summary>
+    public (Tensor Images, Tensor Labels) Slice(int start, int count, bool training = false)
+    {
+        var (images, labels) = training ? (TrainImages, TrainLabels) : (TestImages, TestLabels);
+        if (start < 0 || count < 1 || start + count > labels.Length)
+            throw new ArgumentOutOfRangeException(nameof(count),
+                $"images {start} … {start + count - 1} of the {(training ? "training" : "test")} set: it has {labels.Length} (0 … {labels.Length - 1})");
+        var x = tensor(images.AsSpan(start * CifarFormat.ImageBytes, count * CifarFormat.ImageBytes).ToArray(),
+            [count, CifarFormat.Channels, CifarFormat.Side, CifarFormat.Side], ScalarType.Byte);
+        var y = tensor(labels.AsSpan(start, count).ToArray().Select(b => (long)b).ToArray(), ScalarType.Int64);
+        return (x, y);
+    }
 
     static readonly Lock Gate = new();
     static (string Key, CifarData Data)? cached;

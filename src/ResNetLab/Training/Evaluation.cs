@@ -63,10 +63,12 @@ public static class TestSet
         for (var start = 0; start < data.TestCount; start += batchSize)
         {
             var n = Math.Min(batchSize, data.TestCount - start);
-            var bytes = data.TestImages.AsSpan(start * CifarFormat.ImageBytes, n * CifarFormat.ImageBytes).ToArray();
-            using var images = tensor(bytes, [n, CifarFormat.Channels, CifarFormat.Side, CifarFormat.Side], ScalarType.Byte).to(device);
-            var labels = tensor(data.TestLabels.AsSpan(start, n).ToArray().Select(b => (long)b).ToArray(), ScalarType.Int64).to(device);
-            yield return (normalizer.Apply(images), labels);
+            var (raw, labels) = data.Slice(start, n);
+            using (raw)
+            {
+                using var images = raw.to(device);
+                yield return (normalizer.Apply(images), labels.to(device));
+            }
         }
     }
 

@@ -128,6 +128,42 @@ public class GradientFlowTests
         Assert.Throws<InvalidOperationException>(() => ShatteredGradients.InputGradientsAlongLine(model, x0, d, 5, 0.5, 3));
     }
 
+    [Fact]
+    public void A_curve_over_several_lines_is_the_mean_of_each_lines_own_curve_from_its_image_label_and_seeded_direction()
+    {
+        using var scope = NewDisposeScope();
+        random.manual_seed(5);
+        using var model = ModelZoo.Create("resnet8");
+        var images = randn(4, 3, 32, 32);
+        var labels = tensor(new long[] { 7, 2, 9, 0 });
+        const int points = 7;
+        const double span = 0.3;
+        var curve = ShatteredGradients.Measure(model, images, labels, lines: 3, points, span, seed: 11, "resnet8");
+
+        // by hand: line j from image j along the j-th seeded Gaussian direction scaled to ‖x_j‖, the logit of label j
+        ShatteredGradients.CalibrateBatchNorm(model, images);
+        using var generator = new Generator(11);
+        var perLine = new List<double[]>();
+        for (var j = 0; j < 3; j++)
+        {
+            var d = randn(new long[] { 3, 32, 32 }, generator: generator);
+            d = d * (images[j].norm() / d.norm());
+            perLine.Add(ShatteredGradients.Autocorrelation(ShatteredGradients.InputGradientsAlongLine(model, images[j], d, points, span, (int)labels[j].item<long>())));
+        }
+        Assert.Equal(points, curve.Correlation.Count);
+        for (var k = 0; k < points; k++)
+        {
+            Assert.Equal(perLine.Average(c => c[k]), curve.Correlation[k], 12);
+            Assert.Equal(k * 2 * span / (points - 1), curve.Distances[k], 12);
+        }
+        Assert.Equal(1.0, curve.Correlation[0], 9);
+        // the lines differ, so the mean is not any one of them
+        Assert.True(perLine.Select(c => c[1]).Distinct().Count() == 3);
+
+        Assert.Contains("4 images", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ShatteredGradients.Measure(model, images, labels, lines: 5, points, span, seed: 11, "resnet8")).Message);
+    }
+
     static GradientFlowSeries Series(string model, int depth, bool residual, double[] maxRatioPerSnapshot, int[] iterations, double firstConv = 1, double lastConv = 1) =>
         new(model, model, depth, residual, ["conv1.weight", "layer1.0.conv1.weight", "linear.weight"], iterations,
             maxRatioPerSnapshot.Select(m => (IReadOnlyList<GradientFlow.LayerGradient>)

@@ -24,6 +24,26 @@ public class CifarDataTests
     }
 
     [Fact]
+    public void A_slice_is_the_files_bytes_and_labels_and_one_outside_the_set_names_its_size()
+    {
+        var data = CifarData.Load(TestPaths.Cifar10);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var (test, testLabels) = data.Slice(9_998, 2);
+        Assert.Equal(new long[] { 2, 3, 32, 32 }, test.shape);
+        Assert.Equal(TorchSharp.torch.ScalarType.Byte, test.dtype);
+        Assert.True(test.data<byte>().ToArray().AsSpan().SequenceEqual(data.TestImages.AsSpan(9_998 * 3072, 2 * 3072)));
+        Assert.Equal(new long[] { data.TestLabels[9_998], data.TestLabels[9_999] }, testLabels.data<long>().ToArray());
+
+        var (train, trainLabels) = data.Slice(10_007, 1, training: true);
+        Assert.True(train.data<byte>().ToArray().AsSpan().SequenceEqual(data.TrainImages.AsSpan(10_007 * 3072, 3072)));
+        Assert.Equal(data.TrainLabels[10_007], trainLabels.item<long>());
+
+        Assert.Contains("test set: it has 10000", Assert.Throws<ArgumentOutOfRangeException>(() => data.Slice(9_999, 2)).Message);
+        Assert.Contains("training set: it has 50000", Assert.Throws<ArgumentOutOfRangeException>(() => data.Slice(-1, 1, training: true)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => data.Slice(0, 0));
+    }
+
+    [Fact]
     public void Missing_truncated_and_corrupt_files_name_the_file_the_expected_size_and_the_fix()
     {
         var dir = TestPaths.TempDir("cifar-bad");
