@@ -16,16 +16,27 @@ public sealed partial class Lab
     ExperimentOptions Options => new() { RunsDir = RunsDir, DataDir = DataDir };
 
     /// <summary>Train (or reuse / resume) every run of a list, in order; returns their records and metrics.</summary>
-    public IReadOnlyList<RunResult> Train(IEnumerable<RunConfig> runs) => runs.Select(Train).ToList();
+    /// <param name="runs">The runs, e.g. a plan's.</param>
+    /// <param name="snapshots">The notebook reads the runs' weight snapshots (<see cref="IExperimentPlan.MeasuresSnapshots"/>):
+    /// a finished run that kept none (trained before version 0.4) is retrained.</param>
+    public IReadOnlyList<RunResult> Train(IEnumerable<RunConfig> runs, bool snapshots = false) => runs.Select(r => Train(r, snapshots)).ToList();
+
+    /// <summary>Train (or reuse / resume) every run of a plan, in order (snapshots kept where the plan measures them).</summary>
+    public IReadOnlyList<RunResult> Train(IExperimentPlan plan) => Train(plan.AllRuns, plan.MeasuresSnapshots);
 
     /// <summary>Train (or reuse / resume) one run. Finished runs with the same config are loaded, not retrained.</summary>
-    public RunResult Train(RunConfig config)
+    /// <param name="config">The run.</param>
+    /// <param name="snapshots">The notebook reads the run's weight snapshots: a finished run that kept none is retrained.</param>
+    public RunResult Train(RunConfig config, bool snapshots = false)
     {
         if (Precision != Models.Precision.Fp32) config = config with { Precision = Precision };
+        var name = Experiment.Resolve(config).RunName;
+        var folder = Runs.Folder(name, RunsDir);
+        if (snapshots && Runs.TryLoad(folder) is { Status: RunStatus.Finished } && !Snapshots.Kept(folder)) Show($"{name}: {Snapshots.MissingReason}");
         var context = KernelInvocationContext.Current;
-        var live = context is null ? null : new LiveRun(context, Experiment.Resolve(config).RunName, Subtitle);
+        var live = context is null ? null : new LiveRun(context, name, Subtitle);
         // outside a kernel (a notebook run as a file-based app) the console shows the training, one line per evaluation
-        var result = Experiment.RunOrLoad(config, Options, (IProgress<TrainingProgress>?)live ?? (OutOfKernel is null ? null : new ConsoleLines()));
+        var result = Experiment.RunOrLoad(config, Options with { RequireSnapshots = snapshots }, (IProgress<TrainingProgress>?)live ?? (OutOfKernel is null ? null : new ConsoleLines()));
         var line = result.Outcome switch
         {
             RunOutcome.Reused => $"{result.Record.Name}: reused the finished run in {result.Folder} (trained in {result.Record.WallSeconds / 60:0.0} min; delete the folder or use `resnet train --force` to retrain)",

@@ -184,13 +184,14 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         var runsDir = settings.RunsDir();
         var data = DataLocation.Resolve(settings.Data, CifarFormat.Cifar10, out _);   // fails here, not in every task
 
-        var status = SweepStatus.Of(request.Label, runs, runsDir);
+        var status = SweepStatus.Of(request.Label, runs, runsDir, request.MeasuresSnapshots);
         var todo = status.Runs.Zip(runs).Where(p => p.First.State is RunState.Pending or RunState.Failed).Select(p => p.Second).ToList();
         // A dry run's stdout is the script alone (`… --dry-run > job.sbatch`); the summary goes to stderr.
         Action<string> say = engine == "slurm" && settings.DryRun ? Console.Error.WriteLine : line => AnsiConsole.MarkupLine(Markup.Escape(line));
         say($"sweep {request.Label}: {status.Total} runs — {status.Finished} finished (reused), {status.Running} running elsewhere, " +
             $"{todo.Count} to train; runs folder {runsDir}");
         foreach (var r in status.Runs.Where(r => r.State == RunState.Running)) say($"  skipping {r.Name}: running {r.Message}");
+        foreach (var r in status.Runs.Where(r => r.State == RunState.Pending && r.Message == Snapshots.MissingReason)) say($"  {r.Name}: {r.Message}");
         if (todo.Count == 0) { say("nothing to train"); return 0; }
 
         return engine == "local" ? Local(settings, request, todo, runsDir, data, cancellation) : Slurm(settings, request, todo, runsDir, data);
@@ -200,7 +201,8 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
     {
         var jobs = Math.Min(settings.Jobs, todo.Count);
         var perRun = Math.Max(1, (settings.Threads ?? Environment.ProcessorCount) / jobs);
-        var manifest = new SweepManifest { Label = request.Label, RunsDir = runsDir, DataDir = data, Device = settings.Device, Threads = perRun, Runs = todo };
+        var manifest = new SweepManifest { Label = request.Label, RunsDir = runsDir, DataDir = data, Device = settings.Device, Threads = perRun, Runs = todo,
+                                        RequireSnapshots = request.MeasuresSnapshots };
         SlurmSweep.CheckWritable(runsDir);
         var path = manifest.Write();
         AnsiConsole.MarkupLine(Markup.Escape($"local: {todo.Count} runs, {jobs} at a time, {perRun} thread(s) each; manifest {path}"));
@@ -225,6 +227,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         var manifest = new SweepManifest
         {
             Label = request.Label, RunsDir = runsDir, DataDir = data, Device = settings.Device, Threads = settings.Threads ?? settings.Cpus, Runs = todo,
+            RequireSnapshots = request.MeasuresSnapshots,
         };
         var manifestPath = Path.Combine(manifest.Folder, SweepManifest.FileName);
         var resources = new SlurmResources
@@ -268,7 +271,7 @@ public sealed class SweepStatusCommand : Command<SweepCommand.Settings>
     public override int Execute(CommandContext context, SweepCommand.Settings settings, CancellationToken cancellation)
     {
         var request = settings.Request();
-        var report = SweepStatus.Of(request.Label, request.Runs(), settings.RunsDir());
+        var report = SweepStatus.Of(request.Label, request.Runs(), settings.RunsDir(), request.MeasuresSnapshots);
         if (settings.Json)
         {
             Console.WriteLine(JsonSerializer.Serialize(report, RunJson.Options));
@@ -322,7 +325,10 @@ public sealed class SweepTaskCommand : Command<SweepCommand.Settings>
         try
         {
             TorchRuntime.Initialize(device, threads);
-            var options = new ExperimentOptions { RunsDir = manifest.RunsDir, DataDir = manifest.DataDir, Device = device, Threads = threads };
+            var options = new ExperimentOptions
+            {
+                RunsDir = manifest.RunsDir, DataDir = manifest.DataDir, Device = device, Threads = threads, RequireSnapshots = manifest.RequireSnapshots,
+            };
             var result = Experiment.RunOrLoad(config, options, new TrainCommand.LineProgress(), cts.Token);
             message = $"{result.Outcome.ToString().ToLowerInvariant()}: {config.RunName}, iteration {result.Record.Iteration:N0}, session {result.Record.Sessions}";
             code = 0;

@@ -71,19 +71,29 @@ public static partial class NotebookPlans
     /// <summary>Plans for a sequence of notebooks run in order; a run trained by an earlier notebook is reused later.</summary>
     public static IReadOnlyList<NotebookPlan> Make(IEnumerable<string> notebookPaths, Budget budget, string runsDir, TrainingEstimate estimate)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // run name → whether the job has it with its weight snapshots by then (trained by the job, or kept on disk)
+        var seen = new Dictionary<string, bool>(StringComparer.Ordinal);
         var result = new List<NotebookPlan>();
         foreach (var path in notebookPaths)
         {
             var name = Path.GetFileNameWithoutExtension(path);
             var runs = new List<PlannedRun>();
-            foreach (var config in PlansOf(path, budget).SelectMany(p => p.AllRuns))
+            foreach (var (config, snapshots) in PlansOf(path, budget).SelectMany(p => p.AllRuns.Select(r => (r, p.MeasuresSnapshots))))
             {
                 if (runs.Any(r => r.Name == config.RunName)) continue;
-                if (!seen.Add(config.RunName)) { runs.Add(new(name, config, PlannedAction.ReuseFromEarlierNotebook, 0, null)); continue; }
-                var record = Runs.TryLoad(Runs.Folder(config.RunName, runsDir));
+                var folder = Runs.Folder(config.RunName, runsDir);
+                if (seen.TryGetValue(config.RunName, out var withSnapshots) && (withSnapshots || !snapshots))
+                {
+                    runs.Add(new(name, config, PlannedAction.ReuseFromEarlierNotebook, 0, null));
+                    continue;
+                }
+                var record = Runs.TryLoad(folder);
                 var matches = record is not null && record.ConfigHash == config.Hash;
-                if (matches && record!.Status == RunStatus.Finished) runs.Add(new(name, config, PlannedAction.Reuse, record.Iteration, null));
+                // a finished run from before version 0.4 has no snapshots: a notebook that measures them retrains it
+                var outdated = snapshots && matches && record!.Status == RunStatus.Finished && !Snapshots.Kept(folder);
+                seen[config.RunName] = outdated || !(matches && record!.Status == RunStatus.Finished) || Snapshots.Kept(folder);
+                if (outdated) runs.Add(new(name, config, PlannedAction.Train, 0, estimate.Estimate(config)));
+                else if (matches && record!.Status == RunStatus.Finished) runs.Add(new(name, config, PlannedAction.Reuse, record.Iteration, null));
                 else if (matches && record!.Iteration > 0 && File.Exists(Path.Combine(Runs.Folder(config.RunName, runsDir), Runs.CheckpointFile)))
                     runs.Add(new(name, config, PlannedAction.Resume, record.Iteration, estimate.Estimate(config, record.Iteration)));
                 else runs.Add(new(name, config, PlannedAction.Train, 0, estimate.Estimate(config)));

@@ -38,10 +38,7 @@ public sealed record SweepRequest(string? Plan, IReadOnlyList<string>? Models, T
         IEnumerable<RunConfig> runs;
         if (Plan is not null)
         {
-            var plans = Experiments.All(Budget);
-            var key = plans.Keys.FirstOrDefault(k => string.Equals(k, Plan.Trim(), StringComparison.OrdinalIgnoreCase))
-                      ?? throw new ArgumentException($"plan '{Plan}' is not one of: {string.Join(", ", plans.Keys)}");
-            runs = plans[key].AllRuns;
+            runs = NamedPlan()!.AllRuns;
         }
         else
         {
@@ -53,6 +50,21 @@ public sealed record SweepRequest(string? Plan, IReadOnlyList<string>? Models, T
         if (Seeds is { } n) runs = runs.SelectMany(r => Enumerable.Range(0, n).Select(s => r with { Seed = s }));
         if (Precision != global::ResNetLab.Models.Precision.Fp32) runs = runs.Select(r => r with { Precision = Precision });
         return runs.DistinctBy(r => r.RunName).ToList();
+    }
+
+    /// <summary>
+    /// The plan reads its runs' weight snapshots (<see cref="IExperimentPlan.MeasuresSnapshots"/>): a finished run that
+    /// kept none is trained again by the sweep.
+    /// </summary>
+    public bool MeasuresSnapshots => Plan is not null && NamedPlan()!.MeasuresSnapshots;
+
+    IExperimentPlan? NamedPlan()
+    {
+        if (Plan is null) return null;
+        var plans = Experiments.All(Budget);
+        var key = plans.Keys.FirstOrDefault(k => string.Equals(k, Plan.Trim(), StringComparison.OrdinalIgnoreCase))
+                  ?? throw new ArgumentException($"plan '{Plan}' is not one of: {string.Join(", ", plans.Keys)}");
+        return plans[key];
     }
 
     /// <summary>A comma-separated list of model names; null stays null.</summary>
@@ -83,6 +95,9 @@ public sealed record SweepManifest
     /// <summary>Task i trains Runs[i].</summary>
     public required IReadOnlyList<RunConfig> Runs { get; init; }
 
+    /// <summary>The plan reads the runs' weight snapshots: a task retrains a finished run that kept none.</summary>
+    public bool RequireSnapshots { get; init; }
+
     /// <summary>When the manifest was written.</summary>
     public DateTime CreatedUtc { get; init; } = DateTime.UtcNow;
 
@@ -94,7 +109,7 @@ public sealed record SweepManifest
     {
         get
         {
-            var identity = string.Join("\n", Runs.Select(r => r.Hash)) + $"\n{DataDir}\n{Device}\n{Threads}";
+            var identity = string.Join("\n", Runs.Select(r => r.Hash)) + $"\n{DataDir}\n{Device}\n{Threads}" + (RequireSnapshots ? "\nsnapshots" : "");
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..8];
             return Path.Combine(RunsDir, ".sweeps", $"{Label}-{hash}");
         }

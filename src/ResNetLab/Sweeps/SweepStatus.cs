@@ -33,16 +33,20 @@ public sealed record SweepStatusReport(string Label, string RunsDir, int Total, 
 public static class SweepStatus
 {
     /// <summary>Every run's line and the totals.</summary>
-    public static SweepStatusReport Of(string label, IReadOnlyList<RunConfig> runs, string runsDir)
+    /// <param name="label">The sweep's label.</param>
+    /// <param name="runs">Its runs.</param>
+    /// <param name="runsDir">Where their folders are.</param>
+    /// <param name="requireSnapshots">The plan reads weight snapshots: a finished run that kept none is pending (retrained).</param>
+    public static SweepStatusReport Of(string label, IReadOnlyList<RunConfig> runs, string runsDir, bool requireSnapshots = false)
     {
-        var lines = runs.Select(r => Line(r, Training.Runs.Folder(r.RunName, runsDir))).ToList();
+        var lines = runs.Select(r => Line(r, Training.Runs.Folder(r.RunName, runsDir), requireSnapshots)).ToList();
         int Count(RunState s) => lines.Count(l => l.State == s);
         return new SweepStatusReport(label, runsDir, lines.Count, Count(RunState.Finished), Count(RunState.Running),
                                      Count(RunState.Pending), Count(RunState.Failed), lines);
     }
 
     /// <summary>One run's state from its folder: record, lock, progress, task record and log tail.</summary>
-    public static RunStatusLine Line(RunConfig config, string folder)
+    public static RunStatusLine Line(RunConfig config, string folder, bool requireSnapshots = false)
     {
         RunRecord? record;
         try { record = Training.Runs.TryLoad(folder); }
@@ -52,6 +56,8 @@ public static class SweepStatus
         if (record is not null && record.ConfigHash != config.Hash)
             return new(config.RunName, folder, RunState.Failed, progress, null,
                        $"the folder holds a run with another config (hash {record.ConfigHash}, this sweep's {config.Hash})", []);
+        if (record?.Status == RunStatus.Finished && requireSnapshots && !Snapshots.Kept(folder) && RunLock.Inspect(folder).State != RunLock.LockState.Held)
+            return new(config.RunName, folder, RunState.Pending, progress, null, Snapshots.MissingReason, []);
         if (record?.Status == RunStatus.Finished)
             return new(config.RunName, folder, RunState.Finished, progress, record.Final is { } f ? 100 * f.TestError : null, null, []);
         var (lockState, holder) = RunLock.Inspect(folder);

@@ -23,6 +23,12 @@ public sealed record ExperimentOptions
     /// <summary>Retrain even when a finished run with this config exists (its folder is replaced).</summary>
     public bool Force { get; init; }
 
+    /// <summary>
+    /// The caller reads the run's weight snapshots: a finished run without them (<see cref="Snapshots.Kept"/>: trained
+    /// before version 0.4) is retrained from scratch instead of reused.
+    /// </summary>
+    public bool RequireSnapshots { get; init; }
+
     /// <summary>Stop after this many iterations without a final checkpoint — what a kill leaves behind (tests, demos).</summary>
     public int? StopAfter { get; init; }
     /// <summary>Images per evaluation batch: a memory knob, not part of the run's identity.</summary>
@@ -108,10 +114,15 @@ public static class Experiment
         if (existing is not null && existing.ConfigHash != config.Hash)
             throw new InvalidOperationException($"{folder} holds a run with a different config (hash {existing.ConfigHash}, this one {config.Hash}); " +
                                                 "delete that folder or force a retrain to replace it, or give this run another name");
-        if (existing is { Status: RunStatus.Finished }) return new RunResult(folder.Path, existing, folder.ReadMetrics(), RunOutcome.Reused);
+        var outdated = existing is { Status: RunStatus.Finished } && options.RequireSnapshots && !Snapshots.Kept(folder.Path);
+        if (existing is { Status: RunStatus.Finished } && !outdated) return new RunResult(folder.Path, existing, folder.ReadMetrics(), RunOutcome.Reused);
 
         using var exclusive = folder.Lock();
-        if (options.Force) folder.Clear();
+        if (options.Force || outdated)
+        {
+            folder.Clear();
+            existing = null;
+        }
         using var session = TrainingSession.Open(config, folder, options, existing);
         var (stop, record) = session.Run(progress, cancellation, options.StopAfter);
         return stop switch

@@ -10,6 +10,11 @@ public interface IExperimentPlan
     string Title { get; }
     /// <summary>Every run of the plan, in training order.</summary>
     IEnumerable<RunConfig> AllRuns { get; }
+    /// <summary>
+    /// Its analysis reads the runs' weight snapshots (notebooks 08 and 09): a finished run that kept none (trained before
+    /// version 0.4) is retrained, by the notebook, the report plan and a sweep alike.
+    /// </summary>
+    bool MeasuresSnapshots => false;
 }
 
 /// <summary>Fig. 6 left/middle: plain nets and their residual twins at the same depths.</summary>
@@ -64,6 +69,8 @@ public sealed record GradientFlowPlan(string Title, IReadOnlyList<RunConfig> Run
 {
     /// <inheritdoc/>
     public IEnumerable<RunConfig> AllRuns => Runs;
+    /// <inheritdoc/>
+    public bool MeasuresSnapshots => true;
 }
 
 /// <summary>Notebook 10: original vs pre-activation ResNets (He et al., ECCV 2016), trained with the same budget, seed and warm-up rule.</summary>
@@ -130,6 +137,8 @@ public sealed record LossLandscapePlan(string Title, RunConfig Plain, RunConfig 
 {
     /// <inheritdoc/>
     public IEnumerable<RunConfig> AllRuns => [Plain, Residual];
+    /// <inheritdoc/>
+    public bool MeasuresSnapshots => true;
 
     /// <summary>Forward images per net: every grid point and both lines, each on <see cref="Images"/> images.</summary>
     public long ImagesPerNet => ((long)GridPoints * GridPoints + 2L * LinePoints) * Images;

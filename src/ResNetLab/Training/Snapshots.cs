@@ -41,6 +41,15 @@ public static class Snapshots
         else SafeTensors.Write(path, PyTorchWeights.StateDict(model), metadata);
     }
 
+    /// <summary>
+    /// Whether a run folder keeps its weight snapshots (it has the initial one). Runs trained before version 0.4 keep
+    /// none; analyses over training time (notebooks 08 and 09) retrain such a run — same config, same seed — instead.
+    /// </summary>
+    public static bool Kept(string runFolder) => File.Exists(System.IO.Path.Combine(runFolder, FolderName, FileName(0)));
+
+    /// <summary>Why a finished run is retrained for an analysis of its snapshots (shown by notebooks and sweeps).</summary>
+    public const string MissingReason = "finished before version 0.4, it kept no weight snapshots, which this analysis reads: retraining it (same config and seed)";
+
     /// <summary>The snapshots present in a run folder, by iteration (files that do not parse as iter-N are ignored).</summary>
     public static IReadOnlyList<(int Iteration, string Path)> List(string runFolder)
     {

@@ -85,6 +85,34 @@ public class PlanTests
     }
 
     [Fact]
+    public void A_run_finished_without_snapshots_is_reused_by_02_but_retrained_once_by_the_notebooks_that_read_them()
+    {
+        var runs = TestPaths.TempDir("plan-snapshots");
+        try
+        {
+            var estimate = TrainingEstimate.FromRuns(runs, Macs, () => 1e6);
+            var degradation = Experiments.Degradation(Budget.Smoke);
+            foreach (var r in degradation.AllRuns) WriteFinished(runs, r, wallSeconds: 60);   // as before version 0.4: no snapshots
+            var kept = Runs.Folder(degradation.Plain[0].RunName, runs);                         // plain-20 has them
+            Directory.CreateDirectory(Path.Combine(kept, Snapshots.FolderName));
+            File.WriteAllText(Path.Combine(kept, Snapshots.FolderName, Snapshots.FileName(0)), "");
+            var notebooks = new[] { "02-degradation", "08-gradient-flow", "09-loss-landscape" }
+                .Select(n => Path.Combine(TestPaths.Root, "notebooks", n + ".ipynb"));
+            var plans = NotebookPlans.Make(notebooks, Budget.Smoke, runs, estimate);
+
+            Assert.All(plans[0].Runs, r => Assert.Equal(PlannedAction.Reuse, r.Action));
+            var nb08 = plans[1].Runs.ToDictionary(r => r.Config.Model, r => r.Action);
+            Assert.Equal(PlannedAction.ReuseFromEarlierNotebook, nb08["plain20"]);
+            Assert.Equal(PlannedAction.Train, nb08["plain56"]);
+            Assert.Equal(PlannedAction.Train, nb08["resnet56"]);
+            Assert.Equal(PlannedAction.Train, nb08["resnet110"]);   // never trained
+            // 09 reads the same two 56-layer runs: 08 retrained them, so they are not retrained twice
+            Assert.All(plans[2].Runs, r => Assert.Equal(PlannedAction.ReuseFromEarlierNotebook, r.Action));
+        }
+        finally { Directory.Delete(runs, true); }
+    }
+
+    [Fact]
     public void Same_model_runs_give_the_rate_directly_and_no_runs_means_a_measurement()
     {
         var runs = TestPaths.TempDir("plan-rate");

@@ -152,6 +152,16 @@ public class SweepTests
             Assert.Equal(RunState.Failed, SweepStatus.Line(runs[4], Folder(4)).State);
             new SweepTaskRecord("h", 1, null, DateTime.UtcNow, DateTime.UtcNow, ExitCodes.Interrupted, "stopped").Write(Folder(4));
             Assert.Equal(RunState.Pending, SweepStatus.Line(runs[4], Folder(4)).State);
+
+            // A plan that reads weight snapshots (08, 09): the finished run without any (trained before 0.4) trains again.
+            Assert.False(new SweepRequest(null, ["resnet20"], Budget.Smoke, 1).MeasuresSnapshots);
+            Assert.True(new SweepRequest("gradient-flow", null, Budget.Smoke, null).MeasuresSnapshots);
+            Assert.False(new SweepRequest("degradation", null, Budget.Smoke, null).MeasuresSnapshots);
+            var outdated = SweepStatus.Line(runs[0], Folder(0), requireSnapshots: true);
+            Assert.Equal((RunState.Pending, Snapshots.MissingReason), (outdated.State, outdated.Message));
+            Directory.CreateDirectory(Path.Combine(Folder(0), Snapshots.FolderName));
+            File.WriteAllText(Path.Combine(Folder(0), Snapshots.FolderName, Snapshots.FileName(0)), "");
+            Assert.Equal(RunState.Finished, SweepStatus.Line(runs[0], Folder(0), requireSnapshots: true).State);
         }
         finally { Directory.Delete(dir, true); }
     }

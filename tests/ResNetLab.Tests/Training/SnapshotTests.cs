@@ -65,6 +65,18 @@ public class SnapshotTests
             foreach (var ((i, a), (_, b)) in folder.ListSnapshots().Zip(again))
                 Assert.True(File.ReadAllBytes(a).AsSpan().SequenceEqual(File.ReadAllBytes(b)), $"snapshot {i} differs after a resume");
 
+            // A finished run without snapshots (as trained before 0.4) is reused, unless the caller reads them: then it is
+            // retrained — the same numbers, now with its snapshots.
+            Directory.Delete(folder.SnapshotsPath, recursive: true);
+            Assert.False(Snapshots.Kept(whole.Folder));
+            Assert.Equal(RunOutcome.Reused, Experiment.RunOrLoad(config, Options(Path.Combine(root, "whole"))).Outcome);
+            var retrained = Experiment.RunOrLoad(config, Options(Path.Combine(root, "whole")) with { RequireSnapshots = true });
+            Assert.Equal(RunOutcome.Trained, retrained.Outcome);
+            Assert.Equal(expected, folder.ListSnapshots().Select(s => s.Iteration));
+            Assert.Equal(whole.Metrics.Select(m => (m.Iteration, m.TestError)), retrained.Metrics.Select(m => (m.Iteration, m.TestError)));
+            Assert.Equal(1, retrained.Record.Sessions);
+            Assert.Equal(RunOutcome.Reused, Experiment.RunOrLoad(config, Options(Path.Combine(root, "whole")) with { RequireSnapshots = true }).Outcome);
+
             // A forced retrain starts the folder over, snapshots included.
             new RunFolder(resumed.Folder).Clear();
             Assert.Empty(new RunFolder(resumed.Folder).ListSnapshots());
