@@ -42,8 +42,15 @@ public sealed record CorrelationPair(int Depth, double Distance, double Plain, d
 /// <param name="WarmupEndedAt">When the deepest ResNet's run left the warm-up (notebook 05); null if it had none or it never ended.</param>
 /// <param name="RatioAfterWarmup">Its largest ratio at the first snapshot at or after that iteration; null without one.</param>
 /// <param name="SnapshotAfterWarmup">That snapshot's iteration.</param>
+/// <param name="RateAfterWarmup">The rate the run trained with right after that snapshot (from its metrics): 0.1, or less when a
+/// short schedule's first ÷10 came before the warm-up ended (then the net never trained at 0.1); null when unknown.</param>
 public sealed record WarmupFacts(IReadOnlyList<(int Depth, double MaxRatio)> ByDepth, bool GrowsWithDepth, int Deepest,
-                                 double StepAtFullRate, double StepAtWarmupRate, int? WarmupEndedAt, double? RatioAfterWarmup, int? SnapshotAfterWarmup);
+                                 double StepAtFullRate, double StepAtWarmupRate, int? WarmupEndedAt, double? RatioAfterWarmup, int? SnapshotAfterWarmup,
+                                 double? RateAfterWarmup = null)
+{
+    /// <summary>The warm-up lasted until the schedule had already decayed: this run never trained at the paper's 0.1.</summary>
+    public bool NeverSawFullRate => RateAfterWarmup is { } r && r < TrainingRecipe.Paper.LearningRate * 0.99;
+}
 
 public static partial class Findings
 {
@@ -81,7 +88,9 @@ public static partial class Findings
             warmup = new WarmupFacts(resnets.Select(p => (p.First.Depth, p.Second.MaxRatio)).ToList(),
                 resnets[^1].Second.MaxRatio > resnets[0].Second.MaxRatio, deepest.First.Depth,
                 full * deepest.Second.MaxRatio, WarmupRule.Paper.LearningRate * deepest.Second.MaxRatio, deepestWarmupEndedAt,
-                hasAfter ? deepest.First.Gradients[after.i].Max(l => l.Ratio) : null, hasAfter ? after.it : null);
+                hasAfter ? deepest.First.Gradients[after.i].Max(l => l.Ratio) : null, hasAfter ? after.it : null,
+                hasAfter && after.i < deepest.First.LearningRates.Count && !double.IsNaN(deepest.First.LearningRates[after.i])
+                    ? deepest.First.LearningRates[after.i] : null);
         }
         return new GradientFlowFacts(initial, pairs, shatters, warmup);
     }

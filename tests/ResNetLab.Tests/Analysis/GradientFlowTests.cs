@@ -198,6 +198,13 @@ public class GradientFlowTests
         Assert.Equal(0.08, w.StepAtWarmupRate, 12);
         Assert.Equal(50, w.SnapshotAfterWarmup);          // the first snapshot at or after iteration 40
         Assert.Equal(2, w.RatioAfterWarmup);
+        Assert.Equal(0.1, w.RateAfterWarmup);
+        Assert.False(w.NeverSawFullRate);
+        // a short schedule whose first ÷10 came before the warm-up ended (quick: warm-up to 400, decay at 400): never at 0.1
+        var shortRun = flow[2] with { LearningRates = [0.01, 0.01, 0.01, 0.001] };
+        var quick = Findings.GradientFlow([flow[0], flow[1], shortRun], shattering, deepestWarmupEndedAt: 40).Warmup!;
+        Assert.Equal(0.01, quick.RateAfterWarmup);
+        Assert.True(quick.NeverSawFullRate);
 
         // the other way: the ResNet shatters as fast, the largest ratio does not grow, the warm-up never ended
         var even = new[] { Line("plain20", 0.6), Line("resnet20", 0.7), Line("plain56", 0.4), Line("resnet56", 0.3) };
