@@ -32,7 +32,7 @@ public sealed partial class Lab
         if (Precision != Models.Precision.Fp32) config = config with { Precision = Precision };
         var name = Experiment.Resolve(config).RunName;
         var folder = Runs.Folder(name, RunsDir);
-        if (snapshots && Runs.TryLoad(folder) is { Status: RunStatus.Finished } && !Snapshots.Kept(folder)) Show($"{name}: {Snapshots.MissingReason}");
+        if (snapshots && Snapshots.MissingFrom(Runs.TryLoad(folder), folder)) Show($"{name}: {Snapshots.MissingReason}");
         var context = KernelInvocationContext.Current;
         var live = context is null ? null : new LiveRun(context, name, Subtitle);
         // outside a kernel (a notebook run as a file-based app) the console shows the training, one line per evaluation

@@ -89,12 +89,14 @@ public static partial class NotebookPlans
                 }
                 var record = Runs.TryLoad(folder);
                 var matches = record is not null && record.ConfigHash == config.Hash;
+                var finished = matches && record!.Status == RunStatus.Finished;
                 // a finished run from before version 0.4 has no snapshots: a notebook that measures them retrains it
-                var outdated = snapshots && matches && record!.Status == RunStatus.Finished && !Snapshots.Kept(folder);
-                seen[config.RunName] = outdated || !(matches && record!.Status == RunStatus.Finished) || Snapshots.Kept(folder);
+                var outdated = snapshots && matches && Snapshots.MissingFrom(record, folder);
+                // after this notebook the job has the run with snapshots unless it only reused one that kept none
+                seen[config.RunName] = !finished || snapshots || Snapshots.Kept(folder);
                 if (outdated) runs.Add(new(name, config, PlannedAction.Train, 0, estimate.Estimate(config)));
-                else if (matches && record!.Status == RunStatus.Finished) runs.Add(new(name, config, PlannedAction.Reuse, record.Iteration, null));
-                else if (matches && record!.Iteration > 0 && File.Exists(Path.Combine(Runs.Folder(config.RunName, runsDir), Runs.CheckpointFile)))
+                else if (finished) runs.Add(new(name, config, PlannedAction.Reuse, record!.Iteration, null));
+                else if (matches && record!.Iteration > 0 && File.Exists(Path.Combine(folder, Runs.CheckpointFile)))
                     runs.Add(new(name, config, PlannedAction.Resume, record.Iteration, estimate.Estimate(config, record.Iteration)));
                 else runs.Add(new(name, config, PlannedAction.Train, 0, estimate.Estimate(config)));
             }

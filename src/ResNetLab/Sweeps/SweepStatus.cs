@@ -56,7 +56,7 @@ public static class SweepStatus
         if (record is not null && record.ConfigHash != config.Hash)
             return new(config.RunName, folder, RunState.Failed, progress, null,
                        $"the folder holds a run with another config (hash {record.ConfigHash}, this sweep's {config.Hash})", []);
-        if (record?.Status == RunStatus.Finished && requireSnapshots && !Snapshots.Kept(folder) && RunLock.Inspect(folder).State != RunLock.LockState.Held)
+        if (requireSnapshots && Snapshots.MissingFrom(record, folder) && RunLock.Inspect(folder).State != RunLock.LockState.Held)
             return new(config.RunName, folder, RunState.Pending, progress, null, Snapshots.MissingReason, []);
         if (record?.Status == RunStatus.Finished)
             return new(config.RunName, folder, RunState.Finished, progress, record.Final is { } f ? 100 * f.TestError : null, null, []);

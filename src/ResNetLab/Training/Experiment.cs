@@ -114,7 +114,7 @@ public static class Experiment
         if (existing is not null && existing.ConfigHash != config.Hash)
             throw new InvalidOperationException($"{folder} holds a run with a different config (hash {existing.ConfigHash}, this one {config.Hash}); " +
                                                 "delete that folder or force a retrain to replace it, or give this run another name");
-        var outdated = existing is { Status: RunStatus.Finished } && options.RequireSnapshots && !Snapshots.Kept(folder.Path);
+        var outdated = options.RequireSnapshots && Snapshots.MissingFrom(existing, folder.Path);
         if (existing is { Status: RunStatus.Finished } && !outdated) return new RunResult(folder.Path, existing, folder.ReadMetrics(), RunOutcome.Reused);
 
         using var exclusive = folder.Lock();

@@ -47,6 +47,12 @@ public static class Snapshots
     /// </summary>
     public static bool Kept(string runFolder) => File.Exists(System.IO.Path.Combine(runFolder, FolderName, FileName(0)));
 
+    /// <summary>
+    /// A finished run that kept no snapshots (trained before version 0.4): what the run layer, notebooks, report plans
+    /// and sweeps retrain when the analysis reads snapshots.
+    /// </summary>
+    public static bool MissingFrom(RunRecord? record, string runFolder) => record is { Status: RunStatus.Finished } && !Kept(runFolder);
+
     /// <summary>Why a finished run is retrained for an analysis of its snapshots (shown by notebooks and sweeps).</summary>
     public const string MissingReason = "finished before version 0.4, it kept no weight snapshots, which this analysis reads: retraining it (same config and seed)";
 
