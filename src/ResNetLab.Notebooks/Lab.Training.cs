@@ -29,7 +29,7 @@ public sealed partial class Lab
     /// <param name="snapshots">The notebook reads the run's weight snapshots: a finished run that kept none is retrained.</param>
     public RunResult Train(RunConfig config, bool snapshots = false)
     {
-        if (Precision != Models.Precision.Fp32) config = config with { Precision = Precision };
+        config = config.In(Precision);
         var name = Experiment.Resolve(config).RunName;
         var folder = Runs.Folder(name, RunsDir);
         if (snapshots && Snapshots.MissingFrom(Runs.TryLoad(folder), folder)) Show($"{name}: {Snapshots.MissingReason}");

@@ -18,11 +18,11 @@ public sealed class ReportProgress(IReadOnlyList<NotebookPlan> plans, string run
     public static bool IsInteractive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
     /// <summary>The plan: per notebook, runs needed / reused / to train and the estimated time.</summary>
-    public void PrintPlan(Training.Budget budget)
+    public void PrintPlan(Training.Budget budget, Models.Precision precision)
     {
         var total = plans.Sum(p => p.Seconds);
         var bases = plans.SelectMany(p => p.ToTrain).Select(r => r.Estimate?.Basis).OfType<string>().Distinct().ToList();
-        Console.WriteLine($"plan (budget {budget.Name}, runs in {runsDir}):");
+        Console.WriteLine($"plan (budget {budget.Name}, precision {precision.ToString().ToLowerInvariant()}, runs in {runsDir}):");
         foreach (var p in plans)
         {
             var reused = p.Runs.Count(r => r.Action is PlannedAction.Reuse or PlannedAction.ReuseFromEarlierNotebook);

@@ -40,6 +40,10 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
         [Description("Reports folder of another engine: each notebook must have as many chart outputs as there")]
         public string? CompareWith { get; init; }
 
+        [CommandOption("--precision <PRECISION>")]
+        [Description("fp32 | bf16 | auto: the precision the notebooks train in, passed to them as RESNET_PRECISION (default: RESNET_PRECISION, else fp32)")]
+        public string? Precision { get; init; }
+
         [CommandOption("--data <DIR>")]
         [Description("CIFAR-10 folder passed to the notebooks as RESNET_DATA")]
         public string? Data { get; init; }
@@ -56,10 +60,11 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
             settings.Notebooks?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         var timeout = TimeSpan.FromMinutes(settings.TimeoutMinutes ?? budget.Name switch { "smoke" => 20, "quick" => 120, _ => 2880 });
         var runsDir = RepoPaths.RunsDir;
-        var plans = NotebookPlans.Make(notebooks, budget, runsDir, TrainingEstimate.FromRuns(runsDir));
+        var precision = CliParse.Flag("--precision", () => Models.Precisions.Parse(settings.Precision ?? Environment.GetEnvironmentVariable(Models.Precisions.EnvironmentVariable)));
+        var plans = NotebookPlans.Make(notebooks, budget, runsDir, TrainingEstimate.FromRuns(runsDir), precision);
         var progress = new ReportProgress(plans, runsDir, live: ReportProgress.IsInteractive);
-        progress.PrintPlan(budget);
-        var env = new Dictionary<string, string>();
+        progress.PrintPlan(budget, precision);
+        var env = new Dictionary<string, string> { [Models.Precisions.EnvironmentVariable] = precision.ToString().ToLowerInvariant() };
         if (settings.Data is { } d) env["RESNET_DATA"] = Path.GetFullPath(d);
         var options = new ReportOptions(budget, Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "reports")), notebooks, timeout,
             BrowserCheck: !settings.NoBrowser, Environment: env, Engine: engine,

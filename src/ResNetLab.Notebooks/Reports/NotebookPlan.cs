@@ -68,8 +68,12 @@ public static partial class NotebookPlans
         return plans;
     }
 
-    /// <summary>Plans for a sequence of notebooks run in order; a run trained by an earlier notebook is reused later.</summary>
-    public static IReadOnlyList<NotebookPlan> Make(IEnumerable<string> notebookPaths, Budget budget, string runsDir, TrainingEstimate estimate)
+    /// <summary>
+    /// Plans for a sequence of notebooks run in order; a run trained by an earlier notebook is reused later. The
+    /// notebooks train their plans' runs in <paramref name="precision"/> (RESNET_PRECISION), so the plan looks for those.
+    /// </summary>
+    public static IReadOnlyList<NotebookPlan> Make(IEnumerable<string> notebookPaths, Budget budget, string runsDir, TrainingEstimate estimate,
+        Models.Precision precision = Models.Precision.Fp32)
     {
         // run name → whether the job has it with its weight snapshots by then (trained by the job, or kept on disk)
         var seen = new Dictionary<string, bool>(StringComparer.Ordinal);
@@ -78,7 +82,7 @@ public static partial class NotebookPlans
         {
             var name = Path.GetFileNameWithoutExtension(path);
             var runs = new List<PlannedRun>();
-            foreach (var (config, snapshots) in PlansOf(path, budget).SelectMany(p => p.AllRuns.Select(r => (r, p.MeasuresSnapshots))))
+            foreach (var (config, snapshots) in PlansOf(path, budget).SelectMany(p => p.AllRuns.Select(r => (r.In(precision), p.MeasuresSnapshots))))
             {
                 if (runs.Any(r => r.Name == config.RunName)) continue;
                 var folder = Runs.Folder(config.RunName, runsDir);

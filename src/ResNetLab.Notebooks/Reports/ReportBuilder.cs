@@ -60,6 +60,9 @@ public static class ReportBuilder
             ["RESNET_ROOT"] = RepoPaths.Root,
             ["RESNET_HEADLESS"] = "1",   // live notebook displays show their final state once (see Lab.LiveRun)
         };
+        // the precision the notebooks train in, resolved once (auto → this CPU's answer) so the index can name it
+        var precision = Models.Precisions.EnvironmentVariable;
+        env[precision] = Models.Precisions.Parse(env.GetValueOrDefault(precision) ?? System.Environment.GetEnvironmentVariable(precision)).ToString().ToLowerInvariant();
         if (options.Engine == NotebookEngine.Jupyter)
         {
             // this checkout's kernel spec first, whatever is registered for the user
@@ -101,7 +104,7 @@ public static class ReportBuilder
             reports = reports.Select(r => r with { Browser = checks.FirstOrDefault(c => c.Page == Path.GetFullPath(r.Html)) }).ToList();
             foreach (var c in checks) log("  browser: " + c.Describe());
         }
-        WriteIndex(options, reports, started);
+        WriteIndex(options with { Environment = env }, reports, started);
         return reports;
     }
 
@@ -136,6 +139,7 @@ public static class ReportBuilder
         var meta = new Dictionary<string, string>
         {
             ["Budget"] = options.Budget.Name,
+            ["Precision"] = options.Environment?.GetValueOrDefault(Models.Precisions.EnvironmentVariable) ?? "fp32",   // set by Build
             ["Device"] = info.Device,
             ["Data"] = $"{Data.DataSource.Describe(dataDir)} ({dataDir}, from {dataFrom})",
             ["Versions"] = $"TorchSharp {info.TorchSharpVersion}, libtorch {info.LibTorchVersion}, .NET {info.DotNetVersion}",

@@ -35,6 +35,9 @@ public static class Precisions
         _ => throw new ArgumentException($"precision '{text}' is not one of: fp32, bf16, auto (bf16 where the CPU has native BF16)"),
     };
 
+    /// <summary>The environment variable that picks the precision of notebooks and reports (fp32, bf16 or auto).</summary>
+    public const string EnvironmentVariable = "RESNET_PRECISION";
+
     /// <summary>As <see cref="Parse(string?, bool)"/>, with this machine's CPU deciding auto.</summary>
     public static Precision Parse(string? text) => Parse(text, Runtime.CpuFeatures.HasNativeBf16);
 }

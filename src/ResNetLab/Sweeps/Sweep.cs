@@ -48,7 +48,7 @@ public sealed record SweepRequest(string? Plan, IReadOnlyList<string>? Models, T
             }).ToList();
         }
         if (Seeds is { } n) runs = runs.SelectMany(r => Enumerable.Range(0, n).Select(s => r with { Seed = s }));
-        if (Precision != global::ResNetLab.Models.Precision.Fp32) runs = runs.Select(r => r with { Precision = Precision });
+        runs = runs.Select(r => r.In(Precision));
         return runs.DistinctBy(r => r.RunName).ToList();
     }
 

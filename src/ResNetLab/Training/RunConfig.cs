@@ -43,6 +43,13 @@ public sealed record RunConfig
     /// </summary>
     public Precision Precision { get; init; } = Precision.Fp32;
 
+    /// <summary>
+    /// This run in <paramref name="precision"/> when it is not float32 (a plan's runs become their bf16 twins); float32
+    /// leaves the run as it is. How notebooks (RESNET_PRECISION, <c>Lab.Setup(precision:)</c>), report plans and sweeps
+    /// apply a precision to the library's plans.
+    /// </summary>
+    public RunConfig In(Precision precision) => precision == Precision.Fp32 ? this : this with { Precision = precision };
+
     /// <summary>Null: the paper's rule (warm up at ≥ 110 layers); true/false force it.</summary>
     public bool? Warmup { get; init; }
 

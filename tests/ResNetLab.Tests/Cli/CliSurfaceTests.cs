@@ -62,6 +62,11 @@ public class CliSurfaceTests
         Assert.Equal(2, code);
         Assert.Contains("did you mean --json?", output);
 
+        (code, output) = Resnet("reports", "--precision", "bf61", "--notebooks", "00", "--no-browser");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--precision: precision 'bf61' is not one of: fp32, bf16, auto", output);
+        Assert.DoesNotContain("executing", output);   // refused before any notebook starts
+
         (code, output) = Resnet("--version");
         Assert.Equal(0, code);
         Assert.Matches(@"^\d+\.\d+\.\d+", output.Trim());

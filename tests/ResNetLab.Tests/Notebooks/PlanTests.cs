@@ -1,3 +1,4 @@
+using ResNetLab.Models;
 using ResNetLab.Notebooks.Reports;
 using ResNetLab.Runtime;
 using ResNetLab.Training;
@@ -133,6 +134,56 @@ public class PlanTests
             Assert.Contains("measured", m.Basis);
         }
         finally { Directory.Delete(runs, true); }
+    }
+
+    [Fact]
+    public void A_bf16_report_plans_the_bf16_twins_and_estimates_them_from_bf16_runs()
+    {
+        var runs = TestPaths.TempDir("plan-bf16");
+        try
+        {
+            var plan = Experiments.Degradation(Budget.Smoke);
+            var plain20 = plan.Plain[0];
+            WriteFinished(runs, plain20, wallSeconds: 90);                                 // fp32: 90 s
+            WriteFinished(runs, plain20.In(Precision.Bf16), wallSeconds: 60);       // its bf16 twin: 60 s
+            var estimate = TrainingEstimate.FromRuns(runs, Macs, () => throw new InvalidOperationException("must not measure"));
+            var notebook = new[] { Path.Combine(TestPaths.Root, "notebooks", "02-degradation.ipynb") };
+
+            var bf16 = NotebookPlans.Make(notebook, Budget.Smoke, runs, estimate, Precision.Bf16)[0];
+            Assert.Equal(["plain20-cifar10-smoke-bf16-s0", "plain56-cifar10-smoke-bf16-s0", "resnet20-A-cifar10-smoke-bf16-s0", "resnet56-A-cifar10-smoke-bf16-s0"],
+                bf16.Runs.Select(r => r.Name));
+            Assert.Equal(PlannedAction.Reuse, bf16.Runs[0].Action);
+            Assert.Equal(3 * 60, bf16.Runs[1].Seconds, 6);   // from the bf16 run, scaled by multiply-adds — not from the slower fp32 one
+            Assert.DoesNotContain("fp32", bf16.Runs[1].Estimate!.Basis);
+
+            var fp32 = NotebookPlans.Make(notebook, Budget.Smoke, runs, estimate)[0];
+            Assert.Equal(PlannedAction.Reuse, fp32.Runs[0].Action);
+            Assert.Equal(3 * 90, fp32.Runs[1].Seconds, 6);
+
+            // only runs of the other precision: still an estimate, and the basis says what it rests on
+            var onlyFp32 = TestPaths.TempDir("plan-fp32-only");
+            try
+            {
+                WriteFinished(onlyFp32, plain20, wallSeconds: 90);
+                var e = TrainingEstimate.FromRuns(onlyFp32, Macs, () => throw new InvalidOperationException("must not measure"))
+                    .Estimate(plain20.In(Precision.Bf16));
+                Assert.Equal(90, e.Seconds, 6);
+                Assert.Contains("in fp32 (this run is bf16)", e.Basis);
+            }
+            finally { Directory.Delete(onlyFp32, true); }
+        }
+        finally { Directory.Delete(runs, true); }
+    }
+
+    [Fact]
+    public void In_a_precision_a_run_becomes_its_twin_and_fp32_leaves_it_as_it_is()
+    {
+        var run = Experiments.Degradation(Budget.Quick).Residual[0];
+        Assert.Same(run, run.In(Precision.Fp32));
+        var bf16 = run.In(Precision.Bf16);
+        Assert.Equal("resnet20-A-cifar10-quick-bf16-s0", bf16.RunName);
+        Assert.NotEqual(run.Hash, bf16.Hash);
+        Assert.Same(bf16, bf16.In(Precision.Fp32));   // an explicit bf16 run stays bf16 in an fp32 notebook
     }
 
     [Fact]
