@@ -44,6 +44,10 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
         [Description("fp32 | bf16 | auto: the precision the notebooks train in, passed to them as RESNET_PRECISION (default: RESNET_PRECISION, else fp32)")]
         public string? Precision { get; init; }
 
+        [CommandOption("--dry-run")]
+        [Description("Print the plan (runs per notebook, which are reused, estimated training time) and stop: nothing is executed or trained")]
+        public bool DryRun { get; init; }
+
         [CommandOption("--data <DIR>")]
         [Description("CIFAR-10 folder passed to the notebooks as RESNET_DATA")]
         public string? Data { get; init; }
@@ -64,6 +68,7 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
         var plans = NotebookPlans.Make(notebooks, budget, runsDir, TrainingEstimate.FromRuns(runsDir), precision);
         var progress = new ReportProgress(plans, runsDir, live: ReportProgress.IsInteractive);
         progress.PrintPlan(budget, precision);
+        if (settings.DryRun) return 0;
         var env = new Dictionary<string, string> { [Models.Precisions.EnvironmentVariable] = precision.ToString().ToLowerInvariant() };
         if (settings.Data is { } d) env["RESNET_DATA"] = Path.GetFullPath(d);
         var options = new ReportOptions(budget, Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "reports")), notebooks, timeout,

@@ -38,9 +38,13 @@ public class CliSurfaceTests
         Assert.Equal(meant, closest);
     }
 
-    static (int Code, string Output) Resnet(params string[] args)
+    static (int Code, string Output) Resnet(params string[] args) => ResnetWithRuns(null, args);
+
+    /// <summary>`resnet ARGS` with RESNET_RUNS set to <paramref name="runsDir"/> (null: inherited).</summary>
+    static (int Code, string Output) ResnetWithRuns(string? runsDir, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (runsDir is not null) info.Environment["RESNET_RUNS"] = runsDir;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "resnet.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["COLUMNS"] = "200";
@@ -66,6 +70,19 @@ public class CliSurfaceTests
         Assert.NotEqual(0, code);
         Assert.Contains("--precision: precision 'bf61' is not one of: fp32, bf16, auto", output);
         Assert.DoesNotContain("executing", output);   // refused before any notebook starts
+
+        var runs = TestPaths.TempDir("dry-run");
+        try
+        {
+            (code, output) = ResnetWithRuns(runs, "reports", "--budget", "smoke", "--precision", "bf16", "--notebooks", "02", "--dry-run");
+            Assert.True(code == 0, output);
+            Assert.Contains("plan (budget smoke, precision bf16", output);
+            Assert.Contains("02-degradation: 4 run(s): 0 reused, 4 to train (plain20-cifar10-smoke-bf16-s0", output);
+            Assert.Contains("estimated training time", output);
+            Assert.DoesNotContain("executing", output);
+            Assert.Empty(Directory.GetFileSystemEntries(runs));   // a dry run trains nothing
+        }
+        finally { Directory.Delete(runs, true); }
 
         (code, output) = Resnet("--version");
         Assert.Equal(0, code);
