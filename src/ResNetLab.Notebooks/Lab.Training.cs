@@ -76,16 +76,24 @@ public sealed partial class Lab
     public IReadOnlyList<ResponseSeries> LayerResponses(IEnumerable<RunResult> runs, int images) =>
         LayerResponseAnalysis.Measure(runs.ToList(), images, DataDir);
 
-    /// <summary>The budgets side by side: iterations, schedule, data, what each is for.</summary>
-    public DataFrame BudgetTable() => new(
-        new StringDataFrameColumn("budget", Training.Budget.All.Select(b => b.Name + (b == Budget ? " (this notebook)" : ""))),
-        new Int32DataFrameColumn("iterations", Training.Budget.All.Select(b => b.Iterations)),
-        new StringDataFrameColumn("lr ÷10 at", Training.Budget.All.Select(b => string.Join(", ", b.Recipe().Milestones))),
-        new Int32DataFrameColumn("batch", Training.Budget.All.Select(b => b.Recipe().BatchSize)),
-        new StringDataFrameColumn("training images", Training.Budget.All.Select(b => b.TrainImages?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "all 50,000")),
-        new StringDataFrameColumn("test images", Training.Budget.All.Select(b => b.EvalImages?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "all 10,000")),
-        new Int32DataFrameColumn("evaluate every", Training.Budget.All.Select(b => b.EvalEvery)),
-        new StringDataFrameColumn("for", Training.Budget.All.Select(b => b.Purpose)));
+    /// <summary>
+    /// The budgets side by side: iterations, schedule, data, what each is for — the named ones, and this notebook's
+    /// when it is a number of iterations (RESNET_BUDGET=6400), in its place by length.
+    /// </summary>
+    public DataFrame BudgetTable()
+    {
+        var all = Training.Budget.All.Contains(Budget) ? Training.Budget.All : Training.Budget.All.Append(Budget).OrderByDescending(b => b.Iterations).ToList();
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        return new(
+            new StringDataFrameColumn("budget", all.Select(b => b.Name + (b == Budget ? " (this notebook)" : ""))),
+            new Int32DataFrameColumn("iterations", all.Select(b => b.Iterations)),
+            new StringDataFrameColumn("lr ÷10 at", all.Select(b => string.Join(", ", b.Recipe().Milestones))),
+            new Int32DataFrameColumn("batch", all.Select(b => b.Recipe().BatchSize)),
+            new StringDataFrameColumn("training images", all.Select(b => b.TrainImages?.ToString("N0", invariant) ?? "all 50,000")),
+            new StringDataFrameColumn("test images", all.Select(b => b.EvalImages?.ToString("N0", invariant) ?? "all 10,000")),
+            new Int32DataFrameColumn("evaluate every", all.Select(b => b.EvalEvery)),
+            new StringDataFrameColumn("for", all.Select(b => b.Purpose)));
+    }
 
     /// <summary>The dataset in use: where, which copy, and how many images per class in each set.</summary>
     public DataFrame DataSummary()
