@@ -69,11 +69,11 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
         var progress = new ReportProgress(plans, runsDir, live: ReportProgress.IsInteractive);
         progress.PrintPlan(budget, precision);
         if (settings.DryRun) return 0;
-        var env = new Dictionary<string, string> { [Models.Precisions.EnvironmentVariable] = precision.ToString().ToLowerInvariant() };
+        var env = new Dictionary<string, string>();
         if (settings.Data is { } d) env["RESNET_DATA"] = Path.GetFullPath(d);
         var options = new ReportOptions(budget, Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "reports")), notebooks, timeout,
             BrowserCheck: !settings.NoBrowser, Environment: env, Engine: engine,
-            CompareWith: settings.CompareWith is null ? null : Path.GetFullPath(settings.CompareWith), Watch: progress.Follow);
+            CompareWith: settings.CompareWith is null ? null : Path.GetFullPath(settings.CompareWith), Watch: progress.Follow, Precision: precision);
         var reports = ReportBuilder.Build(options, line => AnsiConsole.MarkupLine(Markup.Escape(line)));
         var failures = reports.Where(r => !r.Ok).ToList();
         foreach (var r in failures)

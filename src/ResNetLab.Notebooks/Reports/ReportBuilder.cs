@@ -15,7 +15,8 @@ public sealed record ReportOptions(
     IReadOnlyDictionary<string, string>? Environment = null,
     NotebookEngine Engine = NotebookEngine.Repl,
     string? CompareWith = null,
-    Func<string, IDisposable>? Watch = null);
+    Func<string, IDisposable>? Watch = null,
+    Models.Precision Precision = Models.Precision.Fp32);
 
 /// <summary>The outcome for one notebook.</summary>
 public sealed record NotebookReport(
@@ -57,12 +58,10 @@ public static class ReportBuilder
         var env = new Dictionary<string, string>(options.Environment ?? new Dictionary<string, string>())
         {
             [Training.Budget.EnvironmentVariable] = options.Budget.Name,
+            [Models.Precisions.EnvironmentVariable] = options.Precision.ToString().ToLowerInvariant(),
             ["RESNET_ROOT"] = RepoPaths.Root,
             ["RESNET_HEADLESS"] = "1",   // live notebook displays show their final state once (see Lab.LiveRun)
         };
-        // the precision the notebooks train in, resolved once (auto → this CPU's answer) so the index can name it
-        var precision = Models.Precisions.EnvironmentVariable;
-        env[precision] = Models.Precisions.Parse(env.GetValueOrDefault(precision) ?? System.Environment.GetEnvironmentVariable(precision)).ToString().ToLowerInvariant();
         if (options.Engine == NotebookEngine.Jupyter)
         {
             // this checkout's kernel spec first, whatever is registered for the user
@@ -104,7 +103,7 @@ public static class ReportBuilder
             reports = reports.Select(r => r with { Browser = checks.FirstOrDefault(c => c.Page == Path.GetFullPath(r.Html)) }).ToList();
             foreach (var c in checks) log("  browser: " + c.Describe());
         }
-        WriteIndex(options with { Environment = env }, reports, started);
+        WriteIndex(options, reports, started);
         return reports;
     }
 
@@ -139,7 +138,7 @@ public static class ReportBuilder
         var meta = new Dictionary<string, string>
         {
             ["Budget"] = options.Budget.Name,
-            ["Precision"] = options.Environment?.GetValueOrDefault(Models.Precisions.EnvironmentVariable) ?? "fp32",   // set by Build
+            ["Precision"] = options.Precision.ToString().ToLowerInvariant(),
             ["Device"] = info.Device,
             ["Data"] = $"{Data.DataSource.Describe(dataDir)} ({dataDir}, from {dataFrom})",
             ["Versions"] = $"TorchSharp {info.TorchSharpVersion}, libtorch {info.LibTorchVersion}, .NET {info.DotNetVersion}",
