@@ -6,6 +6,7 @@ using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Formatting;
 using ResNetLab.Data;
 using ResNetLab.Diagnostics;
+using ResNetLab.Models;
 using ResNetLab.Runtime;
 using ResNetLab.Training;
 
@@ -34,7 +35,7 @@ public sealed partial class Lab
     public RuntimeInfo Runtime { get; }
 
     /// <summary>The line under every chart title: budget · data · device.</summary>
-    public string Subtitle => $"budget {Budget.Name} · {DataLabel} · {Runtime.Device}" + (Precision == Models.Precision.Fp32 ? "" : $" · {Precision.ToString().ToLowerInvariant()}");
+    public string Subtitle => $"budget {Budget.Name} · {DataLabel} · {Runtime.Device}" + (Precision == Models.Precision.Fp32 ? "" : $" · {Precision.Name()}");
 
     Lab(Budget budget, string dataDir, string dataLabel, string runsDir, RuntimeInfo runtime, Models.Precision precision)
     {
@@ -64,7 +65,7 @@ public sealed partial class Lab
     {
         ["budget"] = $"{Budget.Name} (smoke: CI-sized · quick: laptop CPU, minutes per model · full: the paper's 64k iterations)",
         ["data"] = $"{DataLabel} — {DataDir}",
-        ["device"] = $"{Runtime.Device} ({Runtime.Threads} threads){(Runtime.CudaAvailable ? "" : "; no CUDA visible")}; precision {Precision.ToString().ToLowerInvariant()}",
+        ["device"] = $"{Runtime.Device} ({Runtime.Threads} threads){(Runtime.CudaAvailable ? "" : "; no CUDA visible")}; precision {Precision.Name()}",
         ["versions"] = $"TorchSharp {Runtime.TorchSharpVersion}, libtorch {Runtime.LibTorchVersion}, .NET {Runtime.DotNetVersion}",
         ["runs"] = $"{RunsDir} (finished runs are reused, not retrained)",
     });

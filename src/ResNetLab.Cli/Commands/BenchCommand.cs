@@ -138,7 +138,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         // The child is this CLI again (`dotnet resnet.dll bench …`), run by KernelProfile with ONEDNN_VERBOSE=1.
         var self = Self.Command();
         var child = new System.Diagnostics.ProcessStartInfo(self[0]);
-        foreach (var a in self.Skip(1).Concat(["bench", "--model", "resnet20", "--precision", precision.ToString().ToLowerInvariant(),
+        foreach (var a in self.Skip(1).Concat(["bench", "--model", "resnet20", "--precision", precision.Name(),
                      "--threads", $"{threads}", "--batch", $"{settings.Batch}", "--iters", $"{settings.Iters}", "--json"])) child.ArgumentList.Add(a);
         IReadOnlyList<EngineProfile> profiles = [];
         double peak = 0, stepGflop = KernelProfile.TrainStepGflop("resnet20", settings.Batch);
@@ -150,7 +150,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         });
         if (settings.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { precision = precision.ToString().ToLowerInvariant(), threads, batch = settings.Batch,
+            Console.WriteLine(JsonSerializer.Serialize(new { precision = precision.Name(), threads, batch = settings.Batch,
                 train_step_gflop = stepGflop, matmul_gflops = peak, engines = profiles }, RunJson.Options));
             return 0;
         }
@@ -170,7 +170,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             foreach (var k in p.Kernels.Where(k => k.Primitive == "convolution"))
                 AnsiConsole.MarkupLine(Markup.Escape($"{p.Engine}: convolution {k.Pass} ran {k.Implementations}"));
         AnsiConsole.MarkupLine(Markup.Escape($"training step: {stepGflop:F1} GFLOP (3 × forward multiply-adds × 2 × batch {settings.Batch}); " +
-            $"this CPU's {precision.ToString().ToLowerInvariant()} matrix-multiply peak: {peak:F0} GFLOP/s ({threads} threads, 2048² matmul); " +
+            $"this CPU's {precision.Name()} matrix-multiply peak: {peak:F0} GFLOP/s ({threads} threads, 2048² matmul); " +
             $"{settings.Iters} profiled steps per engine after warm-up; CPU: {CpuFeatures.Describe()}"));
         return 0;
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using ResNetLab.Data;
+using ResNetLab.Models;
 using ResNetLab.Runtime;
 using ResNetLab.Sweeps;
 using ResNetLab.Training;
@@ -261,7 +262,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         {
             s.Plan is null ? $"--models {s.Models}" : $"--plan {s.Plan}", $"--budget {s.Request().Budget.Name}",
             s.Seeds is { } n ? $"--seeds {n}" : null, s.Runs is null ? null : $"--runs {s.Runs}",
-            s.Precision is null ? null : $"--precision {s.Request().Precision.ToString().ToLowerInvariant()}",
+            s.Precision is null ? null : $"--precision {s.Request().Precision.Name()}",
         }.Where(x => x is not null));
 }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using ResNetLab.Models;
 using ResNetLab.Runtime;
 
 namespace ResNetLab.Notebooks.Reports;
@@ -58,7 +59,7 @@ public static class ReportBuilder
         var env = new Dictionary<string, string>(options.Environment ?? new Dictionary<string, string>())
         {
             [Training.Budget.EnvironmentVariable] = options.Budget.Name,
-            [Models.Precisions.EnvironmentVariable] = options.Precision.ToString().ToLowerInvariant(),
+            [Models.Precisions.EnvironmentVariable] = options.Precision.Name(),
             ["RESNET_ROOT"] = RepoPaths.Root,
             ["RESNET_HEADLESS"] = "1",   // live notebook displays show their final state once (see Lab.LiveRun)
         };
@@ -138,7 +139,7 @@ public static class ReportBuilder
         var meta = new Dictionary<string, string>
         {
             ["Budget"] = options.Budget.Name,
-            ["Precision"] = options.Precision.ToString().ToLowerInvariant(),
+            ["Precision"] = options.Precision.Name(),
             ["Device"] = info.Device,
             ["Data"] = $"{Data.DataSource.Describe(dataDir)} ({dataDir}, from {dataFrom})",
             ["Versions"] = $"TorchSharp {info.TorchSharpVersion}, libtorch {info.LibTorchVersion}, .NET {info.DotNetVersion}",

@@ -90,7 +90,7 @@ public static class RunAnalysis
             new DoubleDataFrameColumn("minutes", runs.Select(r => Math.Round(r.Record.WallSeconds / 60, 1))),
             new StringDataFrameColumn("this call", runs.Select(r => r.Outcome.ToString().ToLowerInvariant())),
             new StringDataFrameColumn("budget · data · device", runs.Select(r => $"{r.Record.Budget.Name} · {r.Record.DataSource} · {r.Record.Device}" +
-                (r.Record.Config.Precision == Precision.Fp32 ? "" : $" · {r.Record.Config.Precision.ToString().ToLowerInvariant()}"))));
+                (r.Record.Config.Precision == Precision.Fp32 ? "" : $" · {r.Record.Config.Precision.Name()}"))));
     }
 
     /// <summary>

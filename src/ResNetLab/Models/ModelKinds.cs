@@ -35,6 +35,9 @@ public static class Precisions
         _ => throw new ArgumentException($"precision '{text}' is not one of: fp32, bf16, auto (bf16 where the CPU has native BF16)"),
     };
 
+    /// <summary>fp32 or bf16: the word <see cref="Parse(string?)"/> reads and run names, tables and labels show.</summary>
+    public static string Name(this Precision precision) => precision.ToString().ToLowerInvariant();
+
     /// <summary>The environment variable that picks the precision of notebooks and reports (fp32, bf16 or auto).</summary>
     public const string EnvironmentVariable = "RESNET_PRECISION";
 

@@ -24,7 +24,7 @@ public sealed record SweepRequest(string? Plan, IReadOnlyList<string>? Models, T
 
     /// <summary>E.g. "degradation-smoke", "resnet20+plain20-smoke" or "resnet20-quick-bf16": names the sweep's folder and job.</summary>
     public string Label => $"{(Plan is not null ? Plan.ToLowerInvariant() : string.Join("+", Models!))}-{Budget.Name}" +
-                           (Precision == global::ResNetLab.Models.Precision.Fp32 ? "" : $"-{Precision.ToString().ToLowerInvariant()}");
+                           (Precision == global::ResNetLab.Models.Precision.Fp32 ? "" : $"-{Precision.Name()}");
 
     /// <summary>
     /// The runs, in a stable order, each once. With <see cref="Seeds"/>, every run of the plan is repeated for seeds

@@ -97,7 +97,7 @@ public static class Bench
 
         return new BenchResult(net.Name, batch, iterations, get_num_threads(), dev.ToString(), stepMs, batch / stepMs * 1000,
             evalImgPerS, augImgPerS, rssEnd.Peak / 1024.0, (rssEnd.Current - rssStart) / 1024.0,
-            net.LayoutName(dev.type), precision.ToString().ToLowerInvariant(), runtime.ToString());
+            net.LayoutName(dev.type), precision.Name(), runtime.ToString());
     }
 
     /// <summary>Milliseconds of each of <paramref name="iterations"/> training steps on a fixed batch.</summary>

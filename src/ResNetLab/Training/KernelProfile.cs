@@ -93,7 +93,7 @@ public static class KernelProfile
                                                    int batch = 128, int iterations = 10, string python = "/usr/bin/python3",
                                                    IProgress<string>? progress = null)
     {
-        var p = precision.ToString().ToLowerInvariant();
+        var p = precision.Name();
         progress?.Report($"TorchSharp {p} under ONEDNN_VERBOSE");
         var ourLines = Child(ours);
         using var ourJson = JsonDocument.Parse(LastJsonLine(ourLines, "resnet bench"));

@@ -79,7 +79,7 @@ public sealed record RunConfig
         Normalization != NormalizationKind.Paper ? Normalization.ToString().ToLowerInvariant() : null,
         Augment ? null : "noaug",
         Warmup switch { true => "warmup", false => "nowarmup", _ => null },
-        Precision == Precision.Fp32 ? null : Precision.ToString().ToLowerInvariant(),
+        Precision == Precision.Fp32 ? null : Precision.Name(),
         Recipe is null ? null : "custom" + Hash[..6],
         $"s{Seed}",
     }.Where(p => p is not null));
@@ -96,7 +96,7 @@ public sealed record RunConfig
                 normalization = Normalization.ToString(), augment = Augment, warmup = Warmup, budget = new { Budget.Name, Budget.Iterations, Budget.EvalEvery, Budget.TrainImages, Budget.EvalImages }, recipe = ResolvedRecipe,
             };
             var json = JsonSerializer.Serialize(identity, RunJson.Options);
-            if (Precision != Precision.Fp32) json += $"|precision={Precision.ToString().ToLowerInvariant()}";   // fp32 hashes stay as they were
+            if (Precision != Precision.Fp32) json += $"|precision={Precision.Name()}";   // fp32 hashes stay as they were
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
         }
     }

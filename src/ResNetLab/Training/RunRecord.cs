@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ResNetLab.Models;
 using ResNetLab.Runtime;
 
 namespace ResNetLab.Training;
@@ -115,7 +116,7 @@ public sealed record RunRecord
     [JsonIgnore]
     public string Caption =>
         $"{Config.Model}{(Config.Shortcut is { } s ? $" ({s})" : "")} · {Budget.Name} · {Dataset} {DataSource} · {Split} · seed {Seed} · {Device}" +
-        (Config.Precision == Models.Precision.Fp32 ? "" : $" · {Config.Precision.ToString().ToLowerInvariant()}");
+        (Config.Precision == Models.Precision.Fp32 ? "" : $" · {Config.Precision.Name()}");
 }
 
 /// <summary>The JSON conventions of run records: snake_case names, enums as lower-case strings, indented.</summary>

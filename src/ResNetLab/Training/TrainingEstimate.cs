@@ -81,7 +81,7 @@ public sealed class TrainingEstimate
         // this precision's runs first; then the other precision's, said in the basis (their speed differs)
         foreach (var precision in new[] { config.Precision }.Concat(Enum.GetValues<Precision>().Where(p => p != config.Precision)))
         {
-            var other = precision == config.Precision ? "" : $" in {Name(precision)} (this run is {Name(config.Precision)})";
+            var other = precision == config.Precision ? "" : $" in {precision.Name()} (this run is {config.Precision.Name()})";
             if (unitsPerSecondByModel.TryGetValue((config.Model, precision), out var same))
                 return new(units / Median(same), $"from {same.Count} finished {config.Model} run(s) here{other}");
             if (macRates.TryGetValue(precision, out var rates) && rates.Count > 0)
@@ -90,8 +90,6 @@ public sealed class TrainingEstimate
         measuredMacRate ??= measure?.Invoke() ?? throw new InvalidOperationException("no finished runs and no way to measure");
         return new(units * multiplyAdds(config.Model) / measuredMacRate.Value, "from 3 ResNet-20 fp32 training steps measured just now, scaled by multiply-adds");
     }
-
-    static string Name(Precision p) => p.ToString().ToLowerInvariant();
 
     static double Median(List<double> values)
     {
