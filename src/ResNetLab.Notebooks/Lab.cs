@@ -54,7 +54,7 @@ public sealed partial class Lab
         var chosen = Budget.Default(budget, runtime.CudaAvailable);
         var dataDir = DataLocation.ResolveCifar10(data);
         var lab = new Lab(chosen, dataDir, DataSource.Describe(dataDir), runs is null ? RepoPaths.RunsDir : Path.GetFullPath(runs), runtime,
-            Models.Precisions.Parse(precision ?? Environment.GetEnvironmentVariable(Models.Precisions.EnvironmentVariable)));
+            Precisions.Default(precision));
         RegisterFormatters();
         Show(lab.Banner());
         return lab;

@@ -64,7 +64,7 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
             settings.Notebooks?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         var timeout = TimeSpan.FromMinutes(settings.TimeoutMinutes ?? budget.Name switch { "smoke" => 20, "quick" => 120, _ => 2880 });
         var runsDir = RepoPaths.RunsDir;
-        var precision = CliParse.Flag("--precision", () => Models.Precisions.Parse(settings.Precision ?? Environment.GetEnvironmentVariable(Models.Precisions.EnvironmentVariable)));
+        var precision = CliParse.Flag("--precision", () => Models.Precisions.Default(settings.Precision));
         var plans = NotebookPlans.Make(notebooks, budget, runsDir, TrainingEstimate.FromRuns(runsDir), precision);
         var progress = new ReportProgress(plans, runsDir, live: ReportProgress.IsInteractive);
         progress.PrintPlan(budget, precision);

@@ -43,6 +43,9 @@ public static class Precisions
 
     /// <summary>As <see cref="Parse(string?, bool)"/>, with this machine's CPU deciding auto.</summary>
     public static Precision Parse(string? text) => Parse(text, Runtime.CpuFeatures.HasNativeBf16);
+
+    /// <summary>The precision to use: the one named, else RESNET_PRECISION, else fp32 (as <see cref="Training.Budget.Default"/> for budgets).</summary>
+    public static Precision Default(string? text) => Parse(text ?? Environment.GetEnvironmentVariable(EnvironmentVariable));
 }
 
 /// <summary>The two block shapes of the paper (Fig. 5): two 3×3 layers, or 1×1 reduce, 3×3, 1×1 expand.</summary>
