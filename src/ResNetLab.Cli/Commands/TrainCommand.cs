@@ -53,6 +53,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("fp32 (default, the paper's arithmetic), bf16 (mixed precision: bfloat16 convolutions, float32 master weights; a different run) or auto (bf16 where the CPU has native BF16)")]
         public string? Precision { get; init; }
 
+        [CommandOption("--zero-init")]
+        [Description("Start every residual branch at zero (γ = 0 in its last BN; Goyal et al. 2017) — a departure from the paper, named in the run; residual nets only")]
+        public bool ZeroInit { get; init; }
+
         [CommandOption("--name <NAME>")]
         [Description("Run folder name (default: derived from the config)")]
         public string? Name { get; init; }
@@ -87,7 +91,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             Model = settings.Model, Shortcut = CliParse.Shortcut(settings.Shortcut), Budget = CliParse.Flag("--budget", () => Training.Budget.Default(settings.Budget, runtime.CudaAvailable)),
             Seed = settings.Seed, Dataset = CliParse.Flag("--dataset", () => CifarFormat.Parse(settings.Dataset)).Name, Split = CliParse.Flag("--split", () => CifarSplit.ParseSplit(settings.Split)),
-            Warmup = CliParse.Warmup(settings.Warmup), Name = settings.Name,
+            Warmup = CliParse.Warmup(settings.Warmup), Name = settings.Name, ZeroInitResidual = settings.ZeroInit,
             Precision = CliParse.Flag("--precision", () => Precisions.Parse(settings.Precision)),
         };
         var options = new ExperimentOptions

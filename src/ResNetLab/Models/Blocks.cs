@@ -105,6 +105,16 @@ public abstract class ResidualBlock : Module<Tensor, Tensor>
     /// <summary>The BN whose γ zero-init-residual sets to 0 (the last in the branch).</summary>
     public abstract BatchNorm2d LastNorm { get; }
 
+    /// <summary>
+    /// Makes the residual branch output zero so the block starts as its shortcut (zero-init residual, Goyal et al. 2017):
+    /// γ = 0 in the branch's last BN; a pre-activation branch ends in a conv, whose weight is zeroed instead.
+    /// </summary>
+    public virtual void ZeroBranch()
+    {
+        using var _ = no_grad();
+        init.zeros_(LastNorm.weight!);
+    }
+
     /// <summary>(conv name, BN after it) for each 3×3 conv, in forward order (Fig. 7 responses).</summary>
     public abstract IEnumerable<(string Conv, BatchNorm2d Norm)> ThreeByThreeOutputs { get; }
 

@@ -47,8 +47,15 @@ public sealed class PreActBlock : ResidualBlock
         RecordShape(inChannels, outChannels, stride);
     }
 
-    /// <summary>Zero-init-residual is not defined for pre-activation blocks (no BN ends the branch); the first BN is returned.</summary>
+    /// <summary>No BN ends a pre-activation branch; the first BN is returned (zero-init zeroes the last conv instead, <see cref="ZeroBranch"/>).</summary>
     public override BatchNorm2d LastNorm => norms[0];
+
+    /// <summary>The branch ends in a conv: its weight is zeroed, so the block starts as its shortcut.</summary>
+    public override void ZeroBranch()
+    {
+        using var _ = no_grad();
+        init.zeros_(convs[^1].weight!);
+    }
 
     /// <summary>Pre-activation nets have no BN right after a 3×3 conv; Fig. 7's responses are not defined for them.</summary>
     public override IEnumerable<(string Conv, BatchNorm2d Norm)> ThreeByThreeOutputs => [];

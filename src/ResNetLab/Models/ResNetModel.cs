@@ -35,8 +35,8 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
         if (options.StrideOn3x3 && !(spec.Family == ModelFamily.ImageNet && spec.Block == BlockKind.Bottleneck))
             throw new ArgumentException($"strideOn3x3 (torchvision v1.5) applies to ImageNet bottleneck networks, not {spec.Name}");
         if (options.NumClasses is < 1) throw new ArgumentOutOfRangeException(nameof(options), options.NumClasses, "the number of classes must be positive");
-        if (spec.PreActivation && (options.Shortcut is not null || options.ZeroInitResidual))
-            throw new ArgumentException($"{spec.Name} is a pre-activation network: its shortcut rule is fixed (projection where dimensions grow) and it has no BN ending the branch to zero-initialise");
+        if (spec.PreActivation && options.Shortcut is not null)
+            throw new ArgumentException($"{spec.Name} is a pre-activation network: its shortcut rule is fixed (projection where dimensions grow)");
         Spec = spec;
         Shortcut = spec.Residual ? options.Shortcut ?? spec.DefaultShortcut : null;
         NumClasses = options.NumClasses ?? spec.DefaultClasses;
@@ -251,7 +251,7 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
         }
         // Zero-init only makes a branch the identity when there is a shortcut to carry the signal.
         if (zeroInitResidual && IsResidual)
-            foreach (var (_, block) in Blocks) init.zeros_(block.LastNorm.weight!);
+            foreach (var (_, block) in Blocks) block.ZeroBranch();
     }
 
     // Names are registered explicitly in the constructor (CIFAR reference vs torchvision naming), not from fields.

@@ -75,7 +75,7 @@ public static class Experiment
 {
     /// <summary>The network a run trains: its spec, shortcut and the dataset's class count.</summary>
     public static ResNetModel CreateModel(RunConfig config) =>
-        ModelZoo.Create(config.Model, config.Shortcut, config.Format.Classes);
+        ModelZoo.Create(config.Model, new ModelOptions(config.Shortcut, config.Format.Classes, config.ZeroInitResidual));
 
     /// <summary>The warm-up a run gets: forced on or off by the config, else the paper's (§4.2) from 110 layers.</summary>
     public static WarmupRule? WarmupFor(bool? setting, int depth) =>
@@ -94,6 +94,8 @@ public static class Experiment
         var spec = config.Spec;
         if (!spec.Residual && config.Shortcut is not null)
             throw new ArgumentException($"{spec.Name} is a plain network: it has no shortcuts, so no shortcut option applies");
+        if (!spec.Residual && config.ZeroInitResidual)
+            throw new ArgumentException($"{spec.Name} is a plain network: zero-init needs residual branches (a plain block has no shortcut to carry the signal)");
         return config with { Shortcut = config.Shortcut ?? spec.DefaultShortcut };
     }
 

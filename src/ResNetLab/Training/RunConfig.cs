@@ -53,6 +53,18 @@ public sealed record RunConfig
     /// <summary>Null: the paper's rule (warm up at ≥ 110 layers); true/false force it.</summary>
     public bool? Warmup { get; init; }
 
+    /// <summary>
+    /// A departure from the paper's init: every residual branch starts at zero (γ = 0 in its last BN, Goyal et al. 2017;
+    /// torchvision's <c>zero_init_residual</c>, ReZero's α = 0), so each block starts as its shortcut. Residual nets only.
+    /// Part of the name and hash only when set, so every earlier run keeps both.
+    /// </summary>
+    public bool ZeroInitResidual { get; init; }
+
+    /// <summary>The ways this run departs from the paper's recipe, named for charts and the reports index (empty: none).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> Departures =>
+        [.. new[] { ZeroInitResidual ? "zero-init residual branches (γ = 0 in each branch's last BN)" : null }.OfType<string>()];
+
     /// <summary>Null: the paper's recipe scaled to the budget. Set to experiment with the schedule itself.</summary>
     public TrainingRecipe? Recipe { get; init; }
 
@@ -79,6 +91,7 @@ public sealed record RunConfig
         Normalization != NormalizationKind.Paper ? Normalization.ToString().ToLowerInvariant() : null,
         Augment ? null : "noaug",
         Warmup switch { true => "warmup", false => "nowarmup", _ => null },
+        ZeroInitResidual ? "zeroinit" : null,
         Precision == Precision.Fp32 ? null : Precision.Name(),
         Recipe is null ? null : "custom" + Hash[..6],
         $"s{Seed}",
@@ -97,6 +110,7 @@ public sealed record RunConfig
             };
             var json = JsonSerializer.Serialize(identity, RunJson.Options);
             if (Precision != Precision.Fp32) json += $"|precision={Precision.Name()}";   // fp32 hashes stay as they were
+            if (ZeroInitResidual) json += "|zero-init-residual";   // and so do paper-init ones
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
         }
     }

@@ -116,7 +116,8 @@ public sealed record RunRecord
     [JsonIgnore]
     public string Caption =>
         $"{Config.Model}{(Config.Shortcut is { } s ? $" ({s})" : "")} · {Budget.Name} · {Dataset} {DataSource} · {Split} · seed {Seed} · {Device}" +
-        (Config.Precision == Models.Precision.Fp32 ? "" : $" · {Config.Precision.Name()}");
+        (Config.Precision == Models.Precision.Fp32 ? "" : $" · {Config.Precision.Name()}") +
+        (Config.ZeroInitResidual ? " · zero-init" : "");
 }
 
 /// <summary>The JSON conventions of run records: snake_case names, enums as lower-case strings, indented.</summary>

@@ -192,6 +192,27 @@ public class CifarModelTests
         Assert.True(block0.call(h).allclose(h));
     }
 
+    [Theory]
+    [InlineData("resnet29-bottleneck")]
+    [InlineData("preact-resnet110")]
+    public void Zero_init_makes_every_bottleneck_and_preactivation_block_its_shortcut(string name)
+    {
+        using var scope = NewDisposeScope();
+        using var model = ModelZoo.Create(name, zeroInitResidual: true);
+        model.eval();
+        foreach (var (blockName, block) in model.Blocks.Where(b => !b.Block.ChangesShape))
+        {
+            var channels = block.parameters().First(p => p.dim() == 4).shape[1];
+            var h = randn(2, channels, 8, 8).relu();   // non-negative, so a closing ReLU changes nothing
+            Assert.True(block.call(h).allclose(h, atol: 1e-6), $"{name} {blockName} is not the identity at init");
+        }
+        using var paper = ModelZoo.Create(name);
+        paper.eval();
+        var (_, first) = paper.Blocks.First(b => !b.Block.ChangesShape);
+        var x = randn(2, first.parameters().First(p => p.dim() == 4).shape[1], 8, 8).relu();
+        Assert.False(first.call(x).allclose(x, atol: 1e-3), "the paper's init must not start as the identity");
+    }
+
     [Fact]
     public void Taps_return_every_3x3_response_in_order_and_leave_the_output_alone()
     {

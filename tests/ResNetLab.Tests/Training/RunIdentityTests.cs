@@ -31,6 +31,20 @@ public class RunIdentityTests
         Assert.Equal("9bf5e9a8d65df50e", (fp32 with { Precision = Precision.Fp32 }).Hash);
     }
 
+    [Fact]
+    public void Zero_init_is_a_named_departure_and_paper_init_keeps_its_identity()
+    {
+        var paper = Experiment.Resolve(new RunConfig { Model = "resnet56", Budget = Budget.Parse("3200"), Precision = Precision.Bf16 });
+        var zero = Experiment.Resolve(paper with { ZeroInitResidual = true });
+        Assert.Equal("resnet56-A-cifar10-3200it-zeroinit-bf16-s0", zero.RunName);
+        Assert.NotEqual(paper.Hash, zero.Hash);
+        Assert.Empty(paper.Departures);
+        Assert.Contains("zero-init", Assert.Single(zero.Departures));
+        Assert.Equal("9bf5e9a8d65df50e", Experiment.Resolve(new RunConfig { Model = "resnet20", Budget = Budget.Quick, ZeroInitResidual = false }).Hash);
+        var plain = Assert.Throws<ArgumentException>(() => Experiment.Resolve(new RunConfig { Model = "plain56", ZeroInitResidual = true }));
+        Assert.Contains("plain56 is a plain network", plain.Message);
+    }
+
     [Theory]
     [InlineData(null, true, Precision.Fp32)]
     [InlineData("fp32", true, Precision.Fp32)]
