@@ -25,6 +25,8 @@ app.Configure(config =>
     CliSurface.Add<ExportCommand>(config, "export").WithDescription("Write a run's weights as safetensors or a torch.save file (PyTorch key names).")
         .WithExample("export", "--run", "runs/resnet20-A-cifar10-quick-s0", "--out", "resnet20.safetensors")
         .WithExample("export", "--checkpoint", "runs/resnet20-A-cifar10-quick-s0/checkpoint.bin", "--format", "pytorch", "--out", "resnet20.pt");
+    CliSurface.Add<KeepCommand>(config, "keep").WithDescription("Copy finished runs' records (no weights) into notebooks/reference-runs, the curves notebooks draw beside yours.")
+        .WithExample("keep", "runs/resnet56-A-cifar10-12800it-bf16-s0");
     CliSurface.Add<BenchCommand>(config, "bench").WithDescription("Training, evaluation and data-path throughput and memory.")
         .WithExample("bench", "--model", "resnet20").WithExample("bench", "--model", "resnet20", "--compare-pytorch", "--rounds", "5")
         .WithExample("bench", "--model", "resnet20", "--profile", "--precision", "bf16");

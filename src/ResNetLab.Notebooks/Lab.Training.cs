@@ -50,6 +50,20 @@ public sealed partial class Lab
 
     /// <summary>Training and test error curves (percent) of the runs, for Fig. 6-style charts.</summary>
     public IReadOnlyList<ErrorCurve> Curves(IEnumerable<RunResult> runs) => RunAnalysis.Curves(runs.ToList());
+    /// <summary>
+    /// The project's own long runs of the same models (notebooks/reference-runs: the paper's recipe, the longest
+    /// committed, e.g. 12,800 iterations on a 2-core CPU) — none for a model without one. The same at every budget.
+    /// </summary>
+    public IReadOnlyList<RunResult> References(IEnumerable<RunResult> runs) =>
+        ReferenceRuns.Longest(ReferenceRuns.Load(), runs.Select(r => r.Record.Config.Model).Distinct(StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>The runs' curves followed by the project's reference curves of the same models, each labelled as whose it is.</summary>
+    public IReadOnlyList<ErrorCurve> CurvesWithReferences(IEnumerable<RunResult> runs)
+    {
+        var list = runs.ToList();
+        return [.. Curves(list), .. RunAnalysis.ReferenceCurves(References(list))];
+    }
+
     /// <summary>Each run's final errors (percent), size and schedule, for the findings.</summary>
     public IReadOnlyList<FinalResult> Finals(IEnumerable<RunResult> runs) => RunAnalysis.Finals(runs.ToList());
     /// <summary>Final errors beside Table 6, with how each run was trained (budget, schedule, data, device, time).</summary>

@@ -29,7 +29,26 @@ public static class RunAnalysis
 {
     /// <summary>Short legend label: the model, with its shortcut option when runs of one model differ only in it.</summary>
     public static string Label(RunConfig config, bool withShortcut) =>
-        config.Model + (withShortcut && config.Shortcut is { } s ? $" ({s})" : "");
+        config.Model + (withShortcut && config.Shortcut is { } s ? $" ({s})" : "") + (config.ZeroInitResidual ? " zero-init" : "");
+
+    /// <summary>
+    /// The project's own reference runs (<see cref="ReferenceRuns"/>) as curves labelled for what they are, e.g.
+    /// "resnet56 · 12,800 it · this project (2-core cpu, bf16, lossy mirror)", so nobody takes them for the student's.
+    /// </summary>
+    public static IReadOnlyList<ErrorCurve> ReferenceCurves(IReadOnlyList<RunResult> references) =>
+        references.Select(r =>
+        {
+            var c = r.Record.Config;
+            var where = string.Join(", ", new[]
+            {
+                $"{r.Record.Runtime.Threads}-thread {r.Record.Device}", c.Precision == Precision.Fp32 ? null : c.Precision.Name(),
+                r.Record.DataSource == DataSource.Name(DataSourceKind.Mirror) ? "lossy mirror" : null,
+            }.OfType<string>());
+            return new ErrorCurve($"{Label(c, withShortcut: false)} · {c.Budget.Iterations:N0} it · this project ({where})",
+                r.Metrics.Select(m => (double)m.Iteration).ToList(),
+                r.Metrics.Select(m => 100 * m.TrainError).ToList(),
+                r.Metrics.Select(m => 100 * m.TestError).ToList());
+        }).ToList();
 
     static bool ShortcutsDiffer(IReadOnlyList<RunResult> runs) =>
         runs.GroupBy(r => r.Record.Config.Model).Any(g => g.Select(r => r.Record.Config.Shortcut).Distinct().Count() > 1);

@@ -1,0 +1,72 @@
+using ResNetLab.Runtime;
+
+namespace ResNetLab.Training;
+
+/// <summary>
+/// The project's own finished runs, committed as records (run.json and metrics.csv as the run folder wrote them, no
+/// weights) under notebooks/reference-runs/&lt;run name&gt;/: long curves no student budget reaches (the paper's recipe at
+/// 12,800 iterations on a 2-core CPU) and the depth-search runs, drawn beside the student's own runs. Read-only for
+/// notebooks; <see cref="Keep"/> is how a finished run joins them.
+/// </summary>
+public static class ReferenceRuns
+{
+    /// <summary>The folder's name under notebooks/.</summary>
+    public const string FolderName = "reference-runs";
+
+    /// <summary>notebooks/reference-runs of the checkout, or null outside one.</summary>
+    public static string? DefaultFolder => RepoPaths.TryRoot() is { } root ? Path.Combine(root, "notebooks", FolderName) : null;
+
+    /// <summary>
+    /// Every finished reference run under <paramref name="folder"/> (default <see cref="DefaultFolder"/>), by run name;
+    /// none when the folder does not exist. A damaged record is an error naming its file: committed data must be whole.
+    /// </summary>
+    public static IReadOnlyList<RunResult> Load(string? folder = null)
+    {
+        folder ??= DefaultFolder;
+        if (folder is null || !Directory.Exists(folder)) return [];
+        return Directory.EnumerateDirectories(folder)
+            .Where(d => File.Exists(Path.Combine(d, Runs.RecordFile)))
+            .Select(d => (Folder: d, Record: Runs.Load(d)))
+            .Where(r => r.Record.Status == RunStatus.Finished)
+            .Select(r => new RunResult(r.Folder, r.Record, Runs.ReadMetrics(r.Folder), RunOutcome.Reused))
+            .OrderBy(r => r.Record.Name, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
+    /// For each of <paramref name="models"/>, the longest finished reference run of the paper's recipe (paper init,
+    /// default shortcut, all training images; the lowest seed of that length), or nothing for a model without one.
+    /// <paramref name="precision"/> null takes either precision.
+    /// </summary>
+    public static IReadOnlyList<RunResult> Longest(IReadOnlyList<RunResult> references, IEnumerable<string> models, Models.Precision? precision = null) =>
+        models.Select(m => references
+                .Where(r => string.Equals(r.Record.Config.Model, m, StringComparison.OrdinalIgnoreCase) && IsPaperRecipe(r.Record.Config)
+                            && (precision is null || r.Record.Config.Precision == precision))
+                .OrderByDescending(r => r.Record.Config.Budget.Iterations).ThenBy(r => r.Record.Seed)
+                .FirstOrDefault())
+            .OfType<RunResult>().ToList();
+
+    /// <summary>The paper's recipe at some length: no departure, the model's default shortcut, the whole training split.</summary>
+    public static bool IsPaperRecipe(RunConfig config) =>
+        config.Departures.Count == 0 && config.Recipe is null && config.Warmup is null && config.Augment
+        && config.Normalization == Data.NormalizationKind.Paper && config.Split == Data.DataSplit.Full
+        && config.Budget.TrainImages is null && config.Shortcut == config.Spec.DefaultShortcut;
+
+    /// <summary>
+    /// Copy a finished run's record and metrics (never its weights) into <paramref name="folder"/>/&lt;run name&gt;/,
+    /// each file replaced atomically; returns the new folder. An unfinished run is refused.
+    /// </summary>
+    public static string Keep(string runFolder, string? folder = null)
+    {
+        folder ??= DefaultFolder ?? throw new DirectoryNotFoundException("no checkout found for notebooks/reference-runs; pass the folder");
+        var record = Runs.Load(runFolder);
+        if (record.Status != RunStatus.Finished)
+            throw new InvalidOperationException($"{runFolder} is {record.Status.ToString().ToLowerInvariant()} at iteration {record.Iteration:N0}: only finished runs become reference runs");
+        _ = Runs.ReadMetrics(runFolder);   // whole and readable before it is copied
+        var target = Path.Combine(folder, record.Name);
+        Directory.CreateDirectory(target);
+        foreach (var file in new[] { Runs.RecordFile, Runs.MetricsFile })
+            Runs.WriteAtomically(Path.Combine(target, file), File.ReadAllText(Path.Combine(runFolder, file)));
+        return target;
+    }
+}

@@ -1,0 +1,58 @@
+using ResNetLab.Analysis;
+using ResNetLab.Models;
+using ResNetLab.Runtime;
+using ResNetLab.Training;
+
+namespace ResNetLab.Tests.Training;
+
+/// <summary>The project's committed reference runs: kept from a finished run as its record and metrics only, read back, chosen and labelled.</summary>
+[Collection(GlobalRngCollection.Name)]
+public class ReferenceRunsTests
+{
+    public ReferenceRunsTests() => TorchRuntime.Initialize(DeviceChoice.Cpu);
+
+    static readonly Budget Tiny = new("tiny-ref", Iterations: 8, EvalEvery: 4, CheckpointEvery: 4, TrainImages: null, EvalImages: 128, "tests");
+    static readonly Budget Shorter = new("tiny-ref4", Iterations: 4, EvalEvery: 2, CheckpointEvery: 4, TrainImages: null, EvalImages: 128, "tests");
+
+    static ExperimentOptions Options(string runs, int? stopAfter = null) =>
+        new() { RunsDir = runs, Device = DeviceChoice.Cpu, EvalBatchSize = 128, StopAfter = stopAfter };
+
+    [Fact]
+    public void A_finished_run_is_kept_without_weights_and_comes_back_as_the_longest_paper_recipe_curve()
+    {
+        var root = TestPaths.TempDir("reference");
+        try
+        {
+            var runs = Path.Combine(root, "runs");
+            var kept = Path.Combine(root, "reference-runs");
+            var longer = Experiment.RunOrLoad(new RunConfig { Model = "resnet8", Budget = Tiny }, Options(runs));
+            var shorter = Experiment.RunOrLoad(new RunConfig { Model = "resnet8", Budget = Shorter }, Options(runs));
+            var zero = Experiment.RunOrLoad(new RunConfig { Model = "resnet8", Budget = Tiny, Seed = 1, ZeroInitResidual = true }, Options(runs));
+            var unfinished = Experiment.RunOrLoad(new RunConfig { Model = "resnet8", Budget = Tiny, Seed = 2 }, Options(runs, stopAfter: 4));
+
+            foreach (var r in new[] { longer, shorter, zero }) ReferenceRuns.Keep(r.Folder, kept);
+            var refused = Assert.Throws<InvalidOperationException>(() => ReferenceRuns.Keep(unfinished.Folder, kept));
+            Assert.Contains("only finished runs", refused.Message);
+
+            var folder = Path.Combine(kept, longer.Record.Name);
+            Assert.Equal(["metrics.csv", "run.json"], Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName).Order());
+            Assert.Equal(File.ReadAllText(Path.Combine(longer.Folder, "metrics.csv")), File.ReadAllText(Path.Combine(folder, "metrics.csv")));
+
+            var loaded = ReferenceRuns.Load(kept);
+            Assert.Equal(3, loaded.Count);
+            var chosen = Assert.Single(ReferenceRuns.Longest(loaded, ["resnet8", "plain8"]));
+            Assert.Equal(longer.Record.Name, chosen.Record.Name);   // the longer paper-recipe run, not the zero-init one
+            Assert.Equal(longer.Metrics.Select(m => m.TestError), chosen.Metrics.Select(m => m.TestError));
+
+            var curve = Assert.Single(RunAnalysis.ReferenceCurves([chosen]));
+            Assert.StartsWith("resnet8 · 8 it · this project (", curve.Label);
+            Assert.Equal(longer.Metrics.Select(m => 100 * m.TrainError), curve.TrainErrorPercent);
+            Assert.Contains("zero-init", Assert.Single(RunAnalysis.Curves([zero])).Label);
+            Assert.Empty(ReferenceRuns.Load(Path.Combine(root, "none")));
+        }
+        finally
+        {
+            Directory.Delete(root, true);
+        }
+    }
+}
