@@ -51,7 +51,7 @@ public static partial class Doctor
         {
             checks.Add(new Check("cuda", CheckStatus.Ok, cuda.is_available()
                 ? $"CUDA visible ({cuda.device_count()} device(s))"
-                : "no CUDA device visible: training runs on CPU (GPU build: see README, 'GPU')"));
+                : "no CUDA device visible: training runs on CPU (GPU build: see docs/cluster.md, 'GPU')"));
             checks.Add(new Check("threads", CheckStatus.Ok, $"{get_num_threads()} torch threads on {Environment.ProcessorCount} cores"));
             checks.Add(new Check("cpu", CheckStatus.Ok, $"{CpuFeatures.Describe()}; --precision auto trains in " +
                 (CpuFeatures.HasNativeBf16 ? "bf16 (native BF16 instructions)" : "fp32 (no native BF16: bf16 would be emulated and slower)")));

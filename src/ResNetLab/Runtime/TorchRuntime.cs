@@ -99,7 +99,7 @@ public static class TorchRuntime
         DeviceChoice.Cuda when cudaAvailable => DeviceType.CUDA,
         DeviceChoice.Cuda => throw new InvalidOperationException(
             "device cuda was requested but no CUDA device is visible to libtorch. This build uses the CPU natives " +
-            "unless built with -p:TorchBackend=cuda on a host with an NVIDIA driver (see README, 'GPU')."),
+            "unless built with -p:TorchBackend=cuda on a host with an NVIDIA driver (see docs/cluster.md, 'GPU')."),
         _ => cudaAvailable ? DeviceType.CUDA : DeviceType.CPU,
     };
 
