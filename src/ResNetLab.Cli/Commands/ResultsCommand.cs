@@ -46,6 +46,7 @@ public sealed class ResultsCommand : Command<ResultsCommand.Settings>
                 {
                     label = s.Label, model = s.Model, shortcut = s.Shortcut?.ToString(), n = s.N, seeds = s.Seeds,
                     mean = Finite(s.MeanPercent), std = Finite(s.StdPercent), best = Finite(s.BestPercent),
+                    train_mean = Finite(s.TrainMeanPercent), train_std = Finite(s.TrainStdPercent), wall_seconds = Finite(s.MeanWallSeconds),
                     test_errors = s.TestErrorsPercent.Select(e => Math.Round(e, 4)), iterations = s.Iterations, test_images = s.EvalImages,
                     paper = s.PaperPercent, paper_mean = s.PaperMeanPercent, paper_std = s.PaperStdPercent,
                 }),
@@ -55,20 +56,22 @@ public sealed class ResultsCommand : Command<ResultsCommand.Settings>
         }
         if (settings.Csv)
         {
-            var csv = new StringBuilder("model,shortcut,n,mean_test_error,std_test_error,best_test_error,iterations,test_images,paper_test_error,paper_mean,paper_std\n");
+            var csv = new StringBuilder("model,shortcut,n,mean_test_error,std_test_error,best_test_error,iterations,test_images,paper_test_error,paper_mean,paper_std,mean_train_error,std_train_error,mean_wall_s\n");
             string F(double? v) => v is { } x && double.IsFinite(x) ? x.ToString("R", CultureInfo.InvariantCulture) : "";
             foreach (var s in table)
                 csv.Append(CultureInfo.InvariantCulture,
-                    $"{s.Model},{s.Shortcut},{s.N},{F(s.MeanPercent)},{F(s.StdPercent)},{F(s.BestPercent)},{s.Iterations},{s.EvalImages},{F(s.PaperPercent)},{F(s.PaperMeanPercent)},{F(s.PaperStdPercent)}\n");
+                    $"{s.Model},{s.Shortcut},{s.N},{F(s.MeanPercent)},{F(s.StdPercent)},{F(s.BestPercent)},{s.Iterations},{s.EvalImages},{F(s.PaperPercent)},{F(s.PaperMeanPercent)},{F(s.PaperStdPercent)},{F(s.TrainMeanPercent)},{F(s.TrainStdPercent)},{F(s.MeanWallSeconds)}\n");
             Console.Write(csv);
             return 0;
         }
-        var t = new Table().Border(TableBorder.Simple).AddColumns("model", "n", "test error (%) mean ± std", "best", "iterations", "test images", "paper (Table 6)");
+        static string MeanStd(double mean, double std) =>
+            mean.ToString("0.00", CultureInfo.InvariantCulture) + (double.IsFinite(std) ? $" ± {std.ToString("0.00", CultureInfo.InvariantCulture)}" : "");
+        var t = new Table().Border(TableBorder.Simple).AddColumns("model", "n", "test error (%) mean ± std", "train error (%) mean ± std", "best", "iterations", "test images", "time per run", "paper (Table 6)");
         foreach (var s in table)
             t.AddRow(Markup.Escape(s.Label), s.N.ToString(CultureInfo.InvariantCulture),
-                     s.MeanPercent.ToString("0.00", CultureInfo.InvariantCulture) + (double.IsFinite(s.StdPercent) ? $" ± {s.StdPercent.ToString("0.00", CultureInfo.InvariantCulture)}" : ""),
+                     MeanStd(s.MeanPercent, s.StdPercent), MeanStd(s.TrainMeanPercent, s.TrainStdPercent),
                      s.BestPercent.ToString("0.00", CultureInfo.InvariantCulture), s.Iterations.ToString("N0", CultureInfo.InvariantCulture),
-                     s.EvalImages.ToString("N0", CultureInfo.InvariantCulture), Markup.Escape(s.PaperText));
+                     s.EvalImages.ToString("N0", CultureInfo.InvariantCulture), CliParse.Duration(TimeSpan.FromSeconds(s.MeanWallSeconds)), Markup.Escape(s.PaperText));
         AnsiConsole.Write(t);
         AnsiConsole.MarkupLine(Markup.Escape($"{request.Label}: {results.Finished.Count} finished runs; the paper's column is its full 64k-iteration schedule on all 10,000 test images"));
         return 0;

@@ -38,6 +38,10 @@ public abstract class SweepSelectionSettings : CommandSettings, ISweepSelection
     [CommandOption("--precision <PRECISION>")]
     [Description("fp32 (default) or bf16: every run in bfloat16 mixed precision (its own run, named …-bf16-sN); auto: bf16 where the CPU has native BF16")]
     public string? Precision { get; init; }
+
+    [CommandOption("--zero-init")]
+    [Description("Residual runs start every branch at zero (γ = 0 in its last BN; a departure, named …-zeroinit-…); plain runs keep the paper's init")]
+    public bool ZeroInit { get; init; }
 }
 
 /// <summary>The run selection of a sweep's flags.</summary>
@@ -60,6 +64,9 @@ public interface ISweepSelection
 
     /// <summary>--precision (null: fp32).</summary>
     string? Precision { get; }
+
+    /// <summary>--zero-init.</summary>
+    bool ZeroInit { get; }
 }
 
 static class SweepSelection
@@ -68,6 +75,7 @@ static class SweepSelection
         new(s.Plan, SweepRequest.ParseModels(s.Models), CliParse.Flag("--budget", () => Training.Budget.Default(s.Budget, cudaAvailable: false)), s.Seeds)
         {
             Precision = s.Precision is null ? Models.Precision.Fp32 : CliParse.Flag("--precision", () => Models.Precisions.Parse(s.Precision)),
+            ZeroInitResidual = s.ZeroInit,
         };
     public static string RunsDir(this ISweepSelection s) => Path.GetFullPath(s.Runs ?? RepoPaths.RunsDir);
 }

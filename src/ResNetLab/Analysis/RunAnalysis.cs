@@ -11,13 +11,21 @@ namespace ResNetLab.Analysis;
 
 /// <summary>A finished run reduced to what the findings compare (errors in percent).</summary>
 public sealed record FinalResult(string Label, string Model, int Depth, bool Residual, ShortcutOption? Shortcut, BlockKind Block,
-                                 int Iterations, double TrainErrorPercent, double TestErrorPercent, int EvalImages, long Seed, long Parameters);
+                                 int Iterations, double TrainErrorPercent, double TestErrorPercent, int EvalImages, long Seed, long Parameters,
+                                 bool ZeroInitResidual = false, double WallSeconds = 0);
 
 /// <summary>One row of Table 6 over seeds: final test error (%) mean, sample std (NaN for one seed), best, n; the paper's beside it.</summary>
 public sealed record SeedStat(string Label, string Model, ShortcutOption? Shortcut, int N, double MeanPercent, double StdPercent, double BestPercent,
                              IReadOnlyList<long> Seeds, IReadOnlyList<double> TestErrorsPercent, int Iterations, int EvalImages,
                              double? PaperPercent, double? PaperMeanPercent, double? PaperStdPercent)
 {
+    /// <summary>Final training error (%) over the same seeds: mean and sample std (NaN for one seed) — Fig. 6's dashed lines.</summary>
+    public double TrainMeanPercent { get; init; } = double.NaN;
+    /// <inheritdoc cref="TrainMeanPercent"/>
+    public double TrainStdPercent { get; init; } = double.NaN;
+    /// <summary>Mean wall time of one run (training and evaluation, every session), seconds.</summary>
+    public double MeanWallSeconds { get; init; } = double.NaN;
+
     /// <summary>E.g. "6.61 ± 0.16 (best 6.43), 5 runs", "8.75" or "—".</summary>
     public string PaperText => PaperMeanPercent is { } m && PaperStdPercent is { } s && PaperPercent is { } b
         ? $"{m:0.00} ± {s:0.00} (best {b:0.00}), 5 runs"
@@ -29,7 +37,8 @@ public static class RunAnalysis
 {
     /// <summary>Short legend label: the model, with its shortcut option when runs of one model differ only in it.</summary>
     public static string Label(RunConfig config, bool withShortcut) =>
-        config.Model + (withShortcut && config.Shortcut is { } s ? $" ({s})" : "") + (config.ZeroInitResidual ? " zero-init" : "");
+        config.Model + (withShortcut && config.Shortcut is { } s ? $" ({s})" : "") + (config.ZeroInitResidual ? " zero-init" : "")
+        + (config.FittedWarmup is { } w ? $" (warm-up {w.Window})" : "");
 
     /// <summary>
     /// The project's own reference runs (<see cref="ReferenceRuns"/>) as curves labelled for what they are, e.g.
@@ -84,7 +93,8 @@ public static class RunAnalysis
             var last = r.Metrics.LastOrDefault() ?? throw new InvalidOperationException($"run {r.Record.Name} has no evaluation yet");
             var spec = c.Spec;
             return new FinalResult(labels[i], c.Model, spec.Depth, spec.Residual, c.Shortcut, spec.Block, last.Iteration,
-                100 * last.TrainError, 100 * last.TestError, r.Record.Final?.EvalImages ?? 0, r.Record.Seed, r.Record.Parameters);
+                100 * last.TrainError, 100 * last.TestError, r.Record.Final?.EvalImages ?? 0, r.Record.Seed, r.Record.Parameters,
+                c.ZeroInitResidual, r.Record.WallSeconds);
         }).ToList();
     }
 
@@ -121,18 +131,27 @@ public static class RunAnalysis
     {
         var finals = Finals(runs);
         var withShortcut = ShortcutsDiffer(runs);
-        return finals.GroupBy(f => (f.Model, f.Shortcut)).Select(g =>
+        static (double Mean, double Std) MeanStd(IReadOnlyList<double> xs)
         {
-            var errors = g.OrderBy(f => f.Seed).Select(f => f.TestErrorPercent).ToList();
-            var mean = errors.Average();
-            var std = errors.Count < 2 ? double.NaN : Math.Sqrt(errors.Sum(x => (x - mean) * (x - mean)) / (errors.Count - 1));
+            var mean = xs.Average();
+            return (mean, xs.Count < 2 ? double.NaN : Math.Sqrt(xs.Sum(x => (x - mean) * (x - mean)) / (xs.Count - 1)));
+        }
+        return finals.GroupBy(f => (f.Model, f.Shortcut, f.ZeroInitResidual)).Select(g =>
+        {
+            var seeds = g.OrderBy(f => f.Seed).ToList();
+            var errors = seeds.Select(f => f.TestErrorPercent).ToList();
+            var (mean, std) = MeanStd(errors);
+            var (trainMean, trainStd) = MeanStd(seeds.Select(f => f.TrainErrorPercent).ToList());
             var r = g.First();
-            // Table 6 is option A; other options and plain nets have no CIFAR-10 figure in the paper.
-            double? paper = r.Residual && r.Shortcut is null or ShortcutOption.A && PaperTestErrors.TryGetValue(r.Model, out var p) ? p : null;
+            // Table 6 is option A with the paper's init; other options, zero-init and plain nets have no CIFAR-10 figure in the paper.
+            double? paper = r.Residual && !r.ZeroInitResidual && r.Shortcut is null or ShortcutOption.A && PaperTestErrors.TryGetValue(r.Model, out var p) ? p : null;
             var paperMeanStd = r.Model == "resnet110" && paper is not null ? PaperNumbers.ResNet110MeanOf5 : ((double, double)?)null;
-            return new SeedStat(Label(runs.First(x => x.Record.Config.Model == r.Model && x.Record.Config.Shortcut == r.Shortcut).Record.Config, withShortcut),
-                                r.Model, r.Shortcut, errors.Count, mean, std, errors.Min(), g.OrderBy(f => f.Seed).Select(f => f.Seed).ToList(),
-                                errors, r.Iterations, r.EvalImages, paper, paperMeanStd?.Item1, paperMeanStd?.Item2);
+            var config = runs.First(x => x.Record.Config.Model == r.Model && x.Record.Config.Shortcut == r.Shortcut && x.Record.Config.ZeroInitResidual == r.ZeroInitResidual).Record.Config;
+            return new SeedStat(Label(config, withShortcut), r.Model, r.Shortcut, errors.Count, mean, std, errors.Min(), seeds.Select(f => f.Seed).ToList(),
+                                errors, r.Iterations, r.EvalImages, paper, paperMeanStd?.Item1, paperMeanStd?.Item2)
+            {
+                TrainMeanPercent = trainMean, TrainStdPercent = trainStd, MeanWallSeconds = seeds.Average(f => f.WallSeconds),
+            };
         }).ToList();
     }
 

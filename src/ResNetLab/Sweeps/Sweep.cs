@@ -22,8 +22,15 @@ public sealed record SweepRequest(string? Plan, IReadOnlyList<string>? Models, T
     /// </summary>
     public global::ResNetLab.Models.Precision Precision { get; init; } = global::ResNetLab.Models.Precision.Fp32;
 
+    /// <summary>
+    /// Every residual run starts its branches at zero (<see cref="RunConfig.ZeroInitResidual"/>, a named departure);
+    /// plain runs, which have no branch, keep the paper's init — so a plan's plain twins stay the paper's.
+    /// </summary>
+    public bool ZeroInitResidual { get; init; }
+
     /// <summary>E.g. "degradation-smoke", "resnet20+plain20-smoke" or "resnet20-quick-bf16": names the sweep's folder and job.</summary>
     public string Label => $"{(Plan is not null ? Plan.ToLowerInvariant() : string.Join("+", Models!))}-{Budget.Name}" +
+                           (ZeroInitResidual ? "-zeroinit" : "") +
                            (Precision == global::ResNetLab.Models.Precision.Fp32 ? "" : $"-{Precision.Name()}");
 
     /// <summary>
@@ -49,6 +56,7 @@ public sealed record SweepRequest(string? Plan, IReadOnlyList<string>? Models, T
         }
         if (Seeds is { } n) runs = runs.SelectMany(r => Enumerable.Range(0, n).Select(s => r with { Seed = s }));
         runs = runs.Select(r => r.In(Precision));
+        if (ZeroInitResidual) runs = runs.Select(r => r.Spec.Residual ? r with { ZeroInitResidual = true } : r);
         return runs.DistinctBy(r => r.RunName).ToList();
     }
 

@@ -49,6 +49,14 @@ public class ReferenceRunsTests
             Assert.Equal(longer.Metrics.Select(m => 100 * m.TrainError), curve.TrainErrorPercent);
             Assert.Contains("zero-init", Assert.Single(RunAnalysis.Curves([zero])).Label);
             Assert.Empty(ReferenceRuns.Load(Path.Combine(root, "none")));
+
+            // Seed tables keep zero-init runs apart from the paper-init ones of the same model, with training error and time.
+            var stats = RunAnalysis.SeedStats([longer, zero]);
+            Assert.Equal(2, stats.Count);
+            var z = Assert.Single(stats, s => s.Label.Contains("zero-init"));
+            Assert.Equal(100 * zero.Metrics[^1].TrainError, z.TrainMeanPercent, 9);
+            Assert.Equal(zero.Record.WallSeconds, z.MeanWallSeconds, 9);
+            Assert.True(double.IsNaN(z.TrainStdPercent));
         }
         finally
         {
