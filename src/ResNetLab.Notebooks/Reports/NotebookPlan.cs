@@ -68,6 +68,10 @@ public static partial class NotebookPlans
         return plans;
     }
 
+    /// <summary>Every way the runs of a notebook's plans depart from the paper's recipe at <paramref name="budget"/> (<see cref="RunConfig.Departures"/>), each once.</summary>
+    public static IReadOnlyList<string> DeparturesOf(string notebookPath, Budget budget) =>
+        PlansOf(notebookPath, budget).SelectMany(p => p.AllRuns).SelectMany(r => r.Departures).Distinct().ToList();
+
     /// <summary>
     /// Plans for a sequence of notebooks run in order; a run trained by an earlier notebook is reused later. The
     /// notebooks train their plans' runs in <paramref name="precision"/> (RESNET_PRECISION), so the plan looks for those.

@@ -157,18 +157,21 @@ public static class ReportBuilder
             the notebook exactly as executed headlessly; charts are drawn offline.</p><dl>
             """);
         foreach (var (k, v) in meta) sb.Append($"<dt>{k}</dt><dd>{WebUtility.HtmlEncode(v)}</dd>");
-        sb.Append("</dl><table><tr><th>Notebook</th><th>Status</th><th>Charts</th><th>Duration</th></tr>");
+        // where a notebook's runs depart from the paper's recipe at this budget (named in run names and chart labels too)
+        var departures = options.Notebooks.ToDictionary(nb => Path.GetFileNameWithoutExtension(nb)!, nb => NotebookPlans.DeparturesOf(nb, options.Budget));
+        sb.Append("</dl><table><tr><th>Notebook</th><th>Status</th><th>Charts</th><th>Duration</th><th>Departures from the paper's recipe</th></tr>");
         foreach (var r in reports)
         {
             var status = r.Ok ? "<span class=ok>ok</span>"
                 : $"<span class=fail>{WebUtility.HtmlEncode(string.Join("; ", r.Errors.Select(e => e.ToString()).Append(r.TimeoutMessage ?? "").Append(r.Browser is { Ok: false } b ? b.Describe() : "").Where(s => s.Length > 0)))}</span>";
-            sb.Append($"<tr><td><a href=\"{WebUtility.HtmlEncode(Path.GetFileName(r.Html))}\">{WebUtility.HtmlEncode(r.Name)}</a></td><td>{status}</td><td>{r.Charts}</td><td>{r.Seconds:F0} s</td></tr>");
+            sb.Append($"<tr><td><a href=\"{WebUtility.HtmlEncode(Path.GetFileName(r.Html))}\">{WebUtility.HtmlEncode(r.Name)}</a></td><td>{status}</td><td>{r.Charts}</td><td>{r.Seconds:F0} s</td>" +
+                      $"<td>{WebUtility.HtmlEncode(departures.TryGetValue(r.Name, out var d) && d.Count > 0 ? string.Join("; ", d) : "none")}</td></tr>");
         }
         sb.Append("</table></body></html>\n");
         var index = Path.Combine(options.OutputDir, "index.html");
         File.WriteAllText(index + ".tmp", sb.ToString());
         File.Move(index + ".tmp", index, overwrite: true);
-        var json = JsonSerializer.Serialize(new { meta, notebooks = reports }, new JsonSerializerOptions { WriteIndented = true });
+        var json = JsonSerializer.Serialize(new { meta, notebooks = reports, departures }, new JsonSerializerOptions { WriteIndented = true });
         File.WriteAllText(Path.Combine(options.OutputDir, "reports.json"), json);
     }
 }

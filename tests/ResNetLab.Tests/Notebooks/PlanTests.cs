@@ -200,4 +200,14 @@ public class PlanTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void The_index_names_the_departures_of_each_notebook_at_its_budget()
+    {
+        var veryDeep = Path.Combine(TestPaths.Root, "notebooks", "05-very-deep.ipynb");
+        var degradation = Path.Combine(TestPaths.Root, "notebooks", "02-degradation.ipynb");
+        Assert.Contains(NotebookPlans.DeparturesOf(veryDeep, Budget.Quick), d => d.StartsWith("warm-up window 100 batches"));
+        Assert.Empty(NotebookPlans.DeparturesOf(veryDeep, Budget.Full));    // the paper's own recipe
+        Assert.Empty(NotebookPlans.DeparturesOf(degradation, Budget.Quick)); // no 110-layer net, no zero-init
+    }
 }
