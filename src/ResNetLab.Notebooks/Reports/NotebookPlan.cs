@@ -1,5 +1,3 @@
-using System.Reflection;
-using System.Text.RegularExpressions;
 using ResNetLab.Training;
 
 namespace ResNetLab.Notebooks.Reports;
@@ -42,30 +40,40 @@ public sealed record NotebookPlan(string Notebook, IReadOnlyList<PlannedRun> Run
 
 /// <summary>
 /// The plan of a report job before it starts: for each notebook the experiment plans it calls
-/// (<c>Experiments.X(lab.Budget)</c> in its code cells — the library's own plans, not a copy), which runs are finished
+/// (declared in <see cref="Declared"/> — the library's own plans, not a copy), which runs are finished
 /// already (reused), which resume, which train, and the estimated time (<see cref="TrainingEstimate"/>).
 /// </summary>
-public static partial class NotebookPlans
+public static class NotebookPlans
 {
-    [GeneratedRegex(@"Experiments\.(?<method>[A-Z]\w*)\(\s*lab\.Budget\s*\)")]
-    private static partial Regex PlanCall();
+    /// <summary>
+    /// Which of the library's plans each notebook trains, declared once (timm-style registry): the notebook's cells call
+    /// these same <see cref="Experiments"/> methods with <c>lab.Budget</c> (a test holds every notebook to its entry), and
+    /// the planner reads this table, never the cells. A notebook without training has an empty entry.
+    /// </summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<Func<Budget, IExperimentPlan>>> Declared { get; } =
+        new Dictionary<string, IReadOnlyList<Func<Budget, IExperimentPlan>>>(StringComparer.Ordinal)
+        {
+            ["00-setup"] = [],
+            ["01-residual-learning"] = [],
+            ["02-degradation"] = [Experiments.Degradation],
+            ["03-shortcut-options"] = [Experiments.ShortcutOptions],
+            ["04-bottleneck"] = [Experiments.Bottleneck],
+            ["05-very-deep"] = [Experiments.VeryDeep],
+            ["06-layer-responses"] = [Experiments.LayerResponses],
+            ["07-lesion-study"] = [Experiments.Lesions],
+            ["08-gradient-flow"] = [Experiments.GradientFlow],
+            ["09-loss-landscape"] = [Experiments.LossLandscape],
+            ["10-preactivation"] = [Experiments.PreActivation],
+        };
 
-    /// <summary>The experiment plans a notebook file calls, in order of appearance.</summary>
+    /// <summary>The experiment plans a notebook trains (<see cref="Declared"/>), in order; a notebook missing from the registry is an error naming it.</summary>
     public static IReadOnlyList<IExperimentPlan> PlansOf(string notebookPath, Budget budget)
     {
-        var doc = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(notebookPath));
-        var code = string.Join("\n", (doc?["cells"]?.AsArray() ?? [])
-            .Where(c => (string?)c?["cell_type"] == "code")
-            .Select(c => c?["source"] is System.Text.Json.Nodes.JsonArray a ? string.Concat(a.Select(x => (string?)x)) : (string?)c?["source"] ?? ""));
-        var plans = new List<IExperimentPlan>();
-        foreach (var name in PlanCall().Matches(code).Select(m => m.Groups["method"].Value).Distinct())
-        {
-            var method = typeof(Experiments).GetMethod(name, BindingFlags.Public | BindingFlags.Static, [typeof(Budget)]);
-            if (method is null || !typeof(IExperimentPlan).IsAssignableFrom(method.ReturnType))
-                throw new InvalidDataException($"{notebookPath} calls Experiments.{name}(lab.Budget), which is not an experiment plan of the library");
-            plans.Add((IExperimentPlan)method.Invoke(null, [budget])!);
-        }
-        return plans;
+        var name = Path.GetFileNameWithoutExtension(notebookPath);
+        if (!Declared.TryGetValue(name, out var plans))
+            throw new InvalidDataException($"{notebookPath} is not in the registry of notebook plans (NotebookPlans.Declared in " +
+                                           "src/ResNetLab.Notebooks/Reports/NotebookPlan.cs): add its entry — the Experiments plans it trains, or none");
+        return plans.Select(plan => plan(budget)).ToList();
     }
 
     /// <summary>Every way the runs of a notebook's plans depart from the paper's recipe at <paramref name="budget"/> (<see cref="RunConfig.Departures"/>), each once.</summary>

@@ -187,18 +187,37 @@ public class PlanTests
     }
 
     [Fact]
-    public void A_notebook_calling_an_unknown_plan_is_reported_by_name()
+    public void A_notebook_missing_from_the_registry_is_reported_by_name()
     {
         var dir = TestPaths.TempDir("plan-bad");
         try
         {
             var nb = Path.Combine(dir, "99-bad.ipynb");
-            File.WriteAllText(nb, """{"cells":[{"cell_type":"code","source":["var p = Experiments.NoSuchPlan(lab.Budget);"]}]}""");
+            File.WriteAllText(nb, """{"cells":[{"cell_type":"code","source":["var p = Experiments.Degradation(lab.Budget);"]}]}""");
             var e = Assert.Throws<InvalidDataException>(() => NotebookPlans.PlansOf(nb, Budget.Smoke));
-            Assert.Contains("NoSuchPlan", e.Message);
             Assert.Contains("99-bad.ipynb", e.Message);
+            Assert.Contains("NotebookPlans.Declared", e.Message);
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>The registry is the planner's only source: every notebook has an entry, and its cells call exactly the declared plans.</summary>
+    [Fact]
+    public void Every_notebook_calls_exactly_the_plans_the_registry_declares_for_it()
+    {
+        var notebooks = Directory.EnumerateFiles(Path.Combine(TestPaths.Root, "notebooks"), "*.ipynb").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(notebooks.Select(Path.GetFileNameWithoutExtension).OfType<string>(), NotebookPlans.Declared.Keys.Order(StringComparer.Ordinal));
+        var call = new System.Text.RegularExpressions.Regex(@"Experiments\.(?<method>[A-Z]\w*)\(\s*lab\.Budget\s*[,)]");
+        foreach (var nb in notebooks)
+        {
+            var doc = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(nb))!;
+            var code = string.Join("\n", doc["cells"]!.AsArray().Where(c => (string?)c!["cell_type"] == "code")
+                .Select(c => string.Concat(c!["source"]!.AsArray().Select(x => (string?)x))));
+            var called = call.Matches(code).Select(m => m.Groups["method"].Value).Distinct().ToList();
+            var declared = NotebookPlans.Declared[Path.GetFileNameWithoutExtension(nb)].Select(plan => plan.Method.Name).ToList();
+            Assert.Equal(declared.Count, NotebookPlans.PlansOf(nb, Budget.Smoke).Count);
+            Assert.True(called.SequenceEqual(declared), $"{Path.GetFileName(nb)} calls [{string.Join(", ", called)}] but the registry declares [{string.Join(", ", declared)}]");
+        }
     }
 
     [Fact]
