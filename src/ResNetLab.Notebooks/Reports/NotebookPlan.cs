@@ -103,18 +103,16 @@ public static class NotebookPlans
                     runs.Add(new(name, config, PlannedAction.ReuseFromEarlierNotebook, 0, null));
                     continue;
                 }
-                var record = Runs.TryLoad(folder);
-                var matches = record is not null && record.ConfigHash == config.Hash;
-                var finished = matches && record!.Status == RunStatus.Finished;
-                // a finished run from before version 0.4 has no snapshots: a notebook that measures them retrains it
-                var outdated = snapshots && matches && Snapshots.MissingFrom(record, folder);
+                var decision = Experiment.Decide(config, folder, requireSnapshots: snapshots);
+                var finished = decision.Record is { Status: RunStatus.Finished } && decision.Action != RunAction.Conflict;
                 // after this notebook the job has the run with snapshots unless it only reused one that kept none
                 seen[config.RunName] = !finished || snapshots || Snapshots.Kept(folder);
-                if (outdated) runs.Add(new(name, config, PlannedAction.Train, 0, estimate.Estimate(config)));
-                else if (finished) runs.Add(new(name, config, PlannedAction.Reuse, record!.Iteration, null));
-                else if (matches && record!.Iteration > 0 && File.Exists(Path.Combine(folder, Runs.CheckpointFile)))
-                    runs.Add(new(name, config, PlannedAction.Resume, record.Iteration, estimate.Estimate(config, record.Iteration)));
-                else runs.Add(new(name, config, PlannedAction.Train, 0, estimate.Estimate(config)));
+                runs.Add(decision.Action switch
+                {
+                    RunAction.Reuse => new(name, config, PlannedAction.Reuse, decision.Record!.Iteration, null),
+                    RunAction.Resume => new(name, config, PlannedAction.Resume, decision.Record!.Iteration, estimate.Estimate(config, decision.Record.Iteration)),
+                    _ => new(name, config, PlannedAction.Train, 0, estimate.Estimate(config)),   // train, retrain; a conflict is RunOrLoad's error to report
+                });
             }
             result.Add(new NotebookPlan(name, runs));
         }

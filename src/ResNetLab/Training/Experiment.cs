@@ -54,6 +54,28 @@ public enum RunOutcome
     Stopped,
 }
 
+/// <summary>What a run's folder calls for (<see cref="Experiment.Decide"/>): the one reuse/resume/train rule.</summary>
+public enum RunAction
+{
+    /// <summary>A finished run with this config: load it, train nothing.</summary>
+    Reuse,
+
+    /// <summary>An unfinished run with this config and a checkpoint: continue from it.</summary>
+    Resume,
+
+    /// <summary>Nothing usable yet: train from scratch.</summary>
+    Train,
+
+    /// <summary>A finished run that cannot serve (forced, or it kept no snapshots the caller reads): clear and train again.</summary>
+    Retrain,
+
+    /// <summary>The folder holds a run of another config: neither reused nor overwritten.</summary>
+    Conflict,
+}
+
+/// <summary>The decision for one run folder, with the record it rests on and, for retrains and conflicts, why.</summary>
+public sealed record RunDecision(RunAction Action, RunRecord? Record, string? Reason);
+
 /// <summary>A run folder, its record and metrics, and whether this call trained, resumed or reused it.</summary>
 public sealed record RunResult(string Folder, RunRecord Record, IReadOnlyList<MetricsRow> Metrics, RunOutcome Outcome)
 {
@@ -99,6 +121,24 @@ public static class Experiment
         return config with { Shortcut = config.Shortcut ?? spec.DefaultShortcut };
     }
 
+    /// <summary>
+    /// What <see cref="RunOrLoad"/> will do with <paramref name="folder"/> for <paramref name="config"/> — the one rule the
+    /// trainer, the reports planner and sweeps share: another config's run is a conflict; forced, or finished without the
+    /// snapshots the caller reads, it is retrained; finished, reused; begun with a checkpoint, resumed; else trained.
+    /// </summary>
+    public static RunDecision Decide(RunConfig config, string folder, bool force = false, bool requireSnapshots = false)
+    {
+        if (force) return new(RunAction.Retrain, null, "forced");   // not even read: --force replaces a damaged record too
+        var record = Runs.TryLoad(folder);
+        if (record is not null && record.ConfigHash != config.Hash)
+            return new(RunAction.Conflict, record, $"{folder} holds a run with a different config (hash {record.ConfigHash}, this one {config.Hash}); " +
+                                                   "delete that folder or force a retrain to replace it, or give this run another name");
+        if (requireSnapshots && Snapshots.MissingFrom(record, folder)) return new(RunAction.Retrain, record, Snapshots.MissingReason);
+        if (record is { Status: RunStatus.Finished }) return new(RunAction.Reuse, record, null);
+        if (record is { Iteration: > 0 } && File.Exists(Path.Combine(folder, Runs.CheckpointFile))) return new(RunAction.Resume, record, null);
+        return new(RunAction.Train, record, null);
+    }
+
     /// <summary>The trained run for <paramref name="config"/>: reused when finished, resumed from its checkpoint when interrupted, else trained.</summary>
     /// <param name="config">What to train; its default shortcut is made explicit first (<see cref="Resolve"/>).</param>
     /// <param name="options">Where and how (runs folder, data, device, threads); nothing here changes the numbers.</param>
@@ -112,15 +152,13 @@ public static class Experiment
         TorchRuntime.Initialize(options.Device, options.Threads);
         config = Resolve(config, customModel: options.ModelFactory is not null);
         var folder = RunFolder.For(config, options.RunsDir);
-        var existing = options.Force ? null : folder.TryLoadRecord();
-        if (existing is not null && existing.ConfigHash != config.Hash)
-            throw new InvalidOperationException($"{folder} holds a run with a different config (hash {existing.ConfigHash}, this one {config.Hash}); " +
-                                                "delete that folder or force a retrain to replace it, or give this run another name");
-        var outdated = options.RequireSnapshots && Snapshots.MissingFrom(existing, folder.Path);
-        if (existing is { Status: RunStatus.Finished } && !outdated) return new RunResult(folder.Path, existing, folder.ReadMetrics(), RunOutcome.Reused);
+        var decision = Decide(config, folder.Path, options.Force, options.RequireSnapshots);
+        if (decision.Action == RunAction.Conflict) throw new InvalidOperationException(decision.Reason);
+        if (decision.Action == RunAction.Reuse) return new RunResult(folder.Path, decision.Record!, folder.ReadMetrics(), RunOutcome.Reused);
 
         using var exclusive = folder.Lock();
-        if (options.Force || outdated)
+        var existing = decision.Record;
+        if (decision.Action == RunAction.Retrain)
         {
             folder.Clear();
             existing = null;
