@@ -60,22 +60,10 @@ public sealed record RunConfig
     /// </summary>
     public bool ZeroInitResidual { get; init; }
 
-    /// <summary>
-    /// The warm-up when its window was shortened to fit a short schedule (<see cref="WarmupRule.For"/>) in a way that
-    /// can change the numbers; null when the run warms up with the paper's 400 batches or not at all.
-    /// </summary>
-    [JsonIgnore]
-    public WarmupRule? FittedWarmup =>
-        Experiment.WarmupFor(Warmup, ModelZoo.TrySpec(Model)?.Depth ?? 0, ResolvedRecipe) is { } w && w.DepartsFromPaperOn(ResolvedRecipe) ? w : null;
-
     /// <summary>The ways this run departs from the paper's recipe, named for charts and the reports index (empty: none).</summary>
     [JsonIgnore]
     public IReadOnlyList<string> Departures =>
-        [.. new[]
-        {
-            ZeroInitResidual ? "zero-init residual branches (γ = 0 in each branch's last BN)" : null,
-            FittedWarmup is { } w ? $"warm-up window {w.Window} batches (the paper's 400 fitted to the first decay at {ResolvedRecipe.Milestones.Min():N0})" : null,
-        }.OfType<string>()];
+        [.. new[] { ZeroInitResidual ? "zero-init residual branches (γ = 0 in each branch's last BN)" : null }.OfType<string>()];
 
     /// <summary>Null: the paper's recipe scaled to the budget. Set to experiment with the schedule itself.</summary>
     public TrainingRecipe? Recipe { get; init; }
@@ -103,7 +91,6 @@ public sealed record RunConfig
         Normalization != NormalizationKind.Paper ? Normalization.ToString().ToLowerInvariant() : null,
         Augment ? null : "noaug",
         Warmup switch { true => "warmup", false => "nowarmup", _ => null },
-        FittedWarmup is { } w ? $"warmup{w.Window}" : null,
         ZeroInitResidual ? "zeroinit" : null,
         Precision == Precision.Fp32 ? null : Precision.Name(),
         Recipe is null ? null : "custom" + Hash[..6],
@@ -124,7 +111,6 @@ public sealed record RunConfig
             var json = JsonSerializer.Serialize(identity, RunJson.Options);
             if (Precision != Precision.Fp32) json += $"|precision={Precision.Name()}";   // fp32 hashes stay as they were
             if (ZeroInitResidual) json += "|zero-init-residual";   // and so do paper-init ones
-            if (FittedWarmup is { } w) json += $"|warmup-window={w.Window}";   // and runs the paper's window trains
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
         }
     }

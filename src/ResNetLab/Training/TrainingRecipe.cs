@@ -58,26 +58,4 @@ public sealed record WarmupRule(double LearningRate = 0.01, double UntilTrainErr
 
     /// <summary>The paper warms up its 110-layer network; we apply the same rule at that depth and beyond (1202).</summary>
     public const int PaperMinimumDepth = 110;
-
-    /// <summary>The shortest window a short schedule gets: 10 batches let ResNet-110 switch after 40 iterations and collapse (above).</summary>
-    public const int MinimumWindow = 100;
-
-    /// <summary>
-    /// The paper's rule fitted to a schedule: its 400-batch window, but at most a quarter of the iterations before the
-    /// first decay (never under <see cref="MinimumWindow"/>). At the paper's length (first decay at 32k) and down to
-    /// 3,200 iterations this is the paper's rule; at <c>quick</c> (first decay at 400) a 400-batch window could only end
-    /// at the decay, so a 110-layer net would never train at 0.1 — with 100 batches it can from iteration 100 on.
-    /// </summary>
-    public static WarmupRule For(TrainingRecipe recipe)
-    {
-        var firstDecay = recipe.Milestones.Length > 0 ? recipe.Milestones.Min() : recipe.Iterations;
-        var window = Math.Clamp(firstDecay / 4, MinimumWindow, Paper.Window);
-        return window == Paper.Window ? Paper : Paper with { Window = window };
-    }
-
-    /// <summary>
-    /// Whether this rule trains <paramref name="recipe"/> differently from the paper's 400-batch window: a shorter window
-    /// that can end within the schedule. Such runs carry the window in their name and hash; all others keep theirs.
-    /// </summary>
-    public bool DepartsFromPaperOn(TrainingRecipe recipe) => Window < Paper.Window && Window < recipe.Iterations;
 }

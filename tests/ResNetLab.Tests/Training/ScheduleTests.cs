@@ -104,36 +104,10 @@ public class ScheduleTests
     [Fact]
     public void The_paper_warms_up_from_110_layers()
     {
-        var paper = TrainingRecipe.Paper;
-        Assert.Null(Experiment.WarmupFor(null, 56, paper));
-        Assert.Equal(WarmupRule.Paper, Experiment.WarmupFor(null, 110, paper));
-        Assert.Equal(WarmupRule.Paper, Experiment.WarmupFor(null, 1202, paper));
-        Assert.Equal(WarmupRule.Paper, Experiment.WarmupFor(true, 20, paper));
-        Assert.Null(Experiment.WarmupFor(false, 110, paper));
-    }
-
-    [Theory]
-    [InlineData("full", 400, false)]
-    [InlineData("3200", 400, false)]
-    [InlineData("1600", 200, true)]
-    [InlineData("quick", 100, true)]
-    [InlineData("smoke", 100, false)]   // 40 iterations: a 100-batch window cannot end, so smoke runs train as before
-    public void The_warmup_window_fits_the_first_decay_of_short_schedules(string budget, int window, bool departs)
-    {
-        var recipe = Budget.Parse(budget).Recipe();
-        var rule = WarmupRule.For(recipe);
-        Assert.Equal(window, rule.Window);
-        Assert.Equal((WarmupRule.Paper.LearningRate, WarmupRule.Paper.UntilTrainErrorBelow), (rule.LearningRate, rule.UntilTrainErrorBelow));
-        Assert.Equal(departs, rule.DepartsFromPaperOn(recipe));
-        var config = Experiment.Resolve(new RunConfig { Model = "resnet110", Budget = Budget.Parse(budget) });
-        Assert.Equal(departs ? rule : null, config.FittedWarmup);
-        Assert.Equal(departs, config.RunName.Contains($"-warmup{window}-"));
-        Assert.Equal(departs, config.Departures.Any(d => d.Contains("warm-up window")));
-        Assert.Null(Experiment.Resolve(new RunConfig { Model = "resnet56", Budget = Budget.Parse(budget) }).FittedWarmup);
-
-        // At quick, the fitted window lets the switch come long before the first decay (400): 0.1 from iteration 100 on.
-        var schedule = new LearningRateSchedule(recipe, rule);
-        for (var i = 0; i < Math.Min(rule.Window, recipe.Iterations); i++) schedule.Observe(i, 0.7);
-        Assert.Equal(rule.Window <= recipe.Iterations ? rule.Window : null, schedule.WarmupEndedAt);
+        Assert.Null(Experiment.WarmupFor(null, 56));
+        Assert.Equal(WarmupRule.Paper, Experiment.WarmupFor(null, 110));
+        Assert.Equal(WarmupRule.Paper, Experiment.WarmupFor(null, 1202));
+        Assert.Equal(WarmupRule.Paper, Experiment.WarmupFor(true, 20));
+        Assert.Null(Experiment.WarmupFor(false, 110));
     }
 }
