@@ -225,8 +225,10 @@ public class PlanTests
     {
         var veryDeep = Path.Combine(TestPaths.Root, "notebooks", "05-very-deep.ipynb");
         var degradation = Path.Combine(TestPaths.Root, "notebooks", "02-degradation.ipynb");
-        Assert.Contains(NotebookPlans.DeparturesOf(veryDeep, Budget.Quick), d => d.StartsWith("warm-up window 100 batches"));
-        Assert.Empty(NotebookPlans.DeparturesOf(veryDeep, Budget.Full));    // the paper's own recipe
-        Assert.Empty(NotebookPlans.DeparturesOf(degradation, Budget.Quick)); // no 110-layer net, no zero-init
+        Assert.Empty(NotebookPlans.DeparturesOf(veryDeep, Budget.Quick));     // the paper's own recipe, scaled
+        Assert.Empty(NotebookPlans.DeparturesOf(degradation, Budget.Full));
+        var zeroInit = Path.Combine(TestPaths.TempDir("departures"), "02-degradation.ipynb");
+        Assert.Empty(NotebookPlans.DeparturesOf(zeroInit, Budget.Quick));  // the registry, not the file, decides
+        Assert.Contains("zero-init", new RunConfig { Model = "resnet56", ZeroInitResidual = true }.Departures.Single());
     }
 }
