@@ -128,7 +128,8 @@ public static class Experiment
     /// </summary>
     public static RunDecision Decide(RunConfig config, string folder, bool force = false, bool requireSnapshots = false)
     {
-        if (force) return new(RunAction.Retrain, null, "forced");   // not even read: --force replaces a damaged record too
+        // Forced, the folder is not even read: a forced retrain replaces a damaged record too.
+        if (force) return new(RunAction.Retrain, null, "forced");
         var record = Runs.TryLoad(folder);
         if (record is not null && record.ConfigHash != config.Hash)
             return new(RunAction.Conflict, record, $"{folder} holds a run with a different config (hash {record.ConfigHash}, this one {config.Hash}); " +
