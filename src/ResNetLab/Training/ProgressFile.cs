@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace ResNetLab.Training;
@@ -26,16 +25,7 @@ public sealed record ProgressSnapshot(
     public double Fraction => Iterations > 0 ? Math.Clamp((double)Iteration / Iterations, 0, 1) : 0;
 
     /// <summary>Is the process that wrote this still running (on this machine)? A dead writer left a stale file.</summary>
-    public bool WriterAlive()
-    {
-        try
-        {
-            using var p = Process.GetProcessById(Pid);
-            return !p.HasExited;
-        }
-        catch (ArgumentException) { return false; }
-        catch (InvalidOperationException) { return false; }
-    }
+    public bool WriterAlive() => Runtime.LocalProcess.IsAlive(Pid);
 }
 
 /// <summary>

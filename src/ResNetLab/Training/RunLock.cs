@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using ResNetLab.Runtime;
 
 namespace ResNetLab.Training;
 
@@ -11,7 +12,7 @@ public sealed record RunLockHolder(string Host, int Pid, long ProcessStartTicks,
 /// One process trains a run folder at a time — across processes and across cluster nodes that share the runs folder.
 /// The lock is a file created with O_CREAT|O_EXCL (atomic on local filesystems and on NFSv3+, unlike flock, which
 /// Lustre without <c>-o flock</c> ignores and .NET then silently skips) holding the holder's host and pid. The holder
-/// refreshes its modification time every <see cref="Heartbeat"/>; a lock is stale when its process is gone (same
+/// refreshes its modification time every <see cref="Heartbeat"/>; a lock is stale when its process is gone or a zombie (same
 /// host) or its heartbeat is older than <see cref="StaleAfter"/> (another host: a killed job or a dead node). A stale
 /// lock is renamed aside (one taker wins the rename) and the lock is taken afresh.
 /// </summary>
@@ -111,21 +112,8 @@ public sealed class RunLock : IDisposable
             // Unreadable: being written this instant, or an old-style empty lock; trust it only while it is fresh.
             return DateTime.UtcNow - written > StaleAfter ? LockState.Stale : LockState.Held;
         if (holder.Host == Environment.MachineName)
-            return Alive(holder.Pid, holder.ProcessStartTicks) ? LockState.Held : LockState.Stale;
+            return LocalProcess.IsAlive(holder.Pid, holder.ProcessStartTicks) ? LockState.Held : LockState.Stale;
         return DateTime.UtcNow - written > StaleAfter ? LockState.Stale : LockState.Held;
-    }
-
-    static bool Alive(int pid, long startTicks)
-    {
-        try
-        {
-            using var p = Process.GetProcessById(pid);
-            if (p.HasExited) return false;
-            // A recycled pid belongs to a process that started later than the holder.
-            return startTicks == 0 || Math.Abs(p.StartTime.ToUniversalTime().Ticks - startTicks) < TimeSpan.TicksPerSecond;
-        }
-        catch (ArgumentException) { return false; }
-        catch (InvalidOperationException) { return false; }
     }
 
     static RunLockHolder? ReadHolder(string path)
