@@ -47,8 +47,9 @@ public sealed record BottleneckFacts(FinalResult Basic, FinalResult Bottleneck, 
 /// <param name="Seeds">How many ResNet-110 seeds the plan trained.</param>
 /// <param name="WarmupEndedAt">Iteration at which ResNet-110's warm-up (lr 0.01 until training error &lt; 80%, §4.2) ended; null if it never did.</param>
 /// <param name="ResNet1202">ResNet-1202, null when the plan did not reach it.</param>
+/// <param name="RampIterations">The short schedule's gradual warm-up (<see cref="Training.WarmupRule.For"/>): the rate climbed from 0.01 to 0.1 over this many iterations; null for §4.2's switch.</param>
 public sealed record VeryDeepFacts(FinalResult ResNet110, int Seeds, int? WarmupEndedAt, bool NeverSawFullRate,
-                                   FinalResult? ResNet1202, bool Comparable, bool OverfitsLikeThePaper);
+                                   FinalResult? ResNet1202, bool Comparable, bool OverfitsLikeThePaper, int? RampIterations = null);
 
 /// <summary>Notebook 06: mean response std of plain vs residual twins, and of ResNets by depth.</summary>
 public sealed record LayerResponseFacts(IReadOnlyList<ResponsePair> Pairs, IReadOnlyList<ResponseByDepth> ResNetsByDepth, bool DeeperIsSmaller);
@@ -139,7 +140,7 @@ public static partial class Findings
     }
 
     /// <summary>Notebook 05: warm-up, and whether 1202 layers overfit (judged from our own curves); null without a ResNet-110 run.</summary>
-    public static VeryDeepFacts? VeryDeep(IReadOnlyList<FinalResult> r110, IReadOnlyList<FinalResult> r1202, int? warmupEndedAt)
+    public static VeryDeepFacts? VeryDeep(IReadOnlyList<FinalResult> r110, IReadOnlyList<FinalResult> r1202, int? warmupEndedAt, Training.WarmupRule? warmup = null)
     {
         var a = r110.MinBy(r => r.TestErrorPercent);
         if (a is null) return null;
@@ -147,7 +148,8 @@ public static partial class Findings
         var comparable = b is not null && b.Iterations >= a.Iterations;
         var overfits = b is not null && b.TrainErrorPercent <= a.TrainErrorPercent && b.TestErrorPercent > a.TestErrorPercent &&
                        b.TestErrorPercent - b.TrainErrorPercent > a.TestErrorPercent - a.TrainErrorPercent;
-        return new VeryDeepFacts(a, r110.Count, warmupEndedAt, warmupEndedAt is { } w && w >= a.Iterations / 2, b, comparable, comparable && overfits);
+        return new VeryDeepFacts(a, r110.Count, warmupEndedAt, warmupEndedAt is { } w && w >= a.Iterations / 2, b, comparable, comparable && overfits,
+                                 warmup?.RampIterations);
     }
 
     /// <summary>Notebook 06: are residual responses smaller than plain ones, and smaller for deeper ResNets?</summary>

@@ -37,7 +37,8 @@ public static class RunAnalysis
 {
     /// <summary>Short legend label: the model, with its shortcut option when runs of one model differ only in it.</summary>
     public static string Label(RunConfig config, bool withShortcut) =>
-        config.Model + (withShortcut && config.Shortcut is { } s ? $" ({s})" : "") + (config.ZeroInitResidual ? " zero-init" : "");
+        config.Model + (withShortcut && config.Shortcut is { } s ? $" ({s})" : "") + (config.ZeroInitResidual ? " zero-init" : "") +
+        (config.FittedWarmup?.RampIterations is { } ramp ? $" ramp{ramp}" : "");
 
     /// <summary>
     /// The project's own reference runs (<see cref="ReferenceRuns"/>) as curves labelled for what they are, e.g.

@@ -10,7 +10,7 @@ public sealed record WarmupState(int? EndedAt, double[] RecentErrors)
 /// <summary>
 /// The learning rate per iteration: the recipe's step schedule, preceded (when a <see cref="WarmupRule"/> is given)
 /// by a warm-up at the lower rate that ends — and returns to the scheduled rate — once the recent training error
-/// falls below the threshold.
+/// falls below the threshold, or (a gradual warm-up, <see cref="WarmupRule.RampIterations"/>) climbs linearly to it.
 /// </summary>
 public sealed class LearningRateSchedule
 {
@@ -43,13 +43,23 @@ public sealed class LearningRateSchedule
     public WarmupState State => new(WarmupEndedAt, recent.ToArray());
 
     /// <summary>The rate for <paramref name="iteration"/>. During warm-up never above the schedule (it cannot undo a decay).</summary>
-    public double RateAt(int iteration) =>
-        WarmingUp ? Math.Min(Warmup!.LearningRate, recipe.ScheduledRate(iteration)) : recipe.ScheduledRate(iteration);
+    public double RateAt(int iteration)
+    {
+        var scheduled = recipe.ScheduledRate(iteration);
+        if (Warmup is { RampIterations: { } ramp } && iteration < ramp)
+            return Math.Min(scheduled, Warmup.LearningRate + (recipe.LearningRate - Warmup.LearningRate) * iteration / ramp);
+        return WarmingUp ? Math.Min(Warmup!.LearningRate, scheduled) : scheduled;
+    }
 
     /// <summary>Feed the training error of the batch just trained at <paramref name="iteration"/>.</summary>
     public void Observe(int iteration, double trainError)
     {
         if (!WarmingUp) return;
+        if (Warmup!.RampIterations is { } ramp)
+        {
+            if (iteration + 1 >= ramp) WarmupEndedAt = ramp;   // a ramp ends by the clock, not by the error
+            return;
+        }
         recent.Enqueue(trainError);
         while (recent.Count > Warmup!.Window) recent.Dequeue();
         if (recent.Count == Warmup.Window && recent.Average() < Warmup.UntilTrainErrorBelow)

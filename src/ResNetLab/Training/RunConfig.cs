@@ -60,10 +60,18 @@ public sealed record RunConfig
     /// </summary>
     public bool ZeroInitResidual { get; init; }
 
+    /// <summary>
+    /// The warm-up when it is not §4.2's (a short schedule's gradual ramp, <see cref="WarmupRule.For"/>): part of the
+    /// name and hash only then, so every run that warms up the paper's way, or not at all, keeps both.
+    /// </summary>
+    [JsonIgnore]
+    public WarmupRule? FittedWarmup =>
+        ModelZoo.TrySpec(Model) is { } spec && Experiment.WarmupFor(Warmup, spec.Depth, ResolvedRecipe) is { RampIterations: not null } w ? w : null;
+
     /// <summary>The ways this run departs from the paper's recipe, named for charts and the reports index (empty: none).</summary>
     [JsonIgnore]
     public IReadOnlyList<string> Departures =>
-        [.. new[] { ZeroInitResidual ? "zero-init residual branches (γ = 0 in each branch's last BN)" : null }.OfType<string>()];
+        [.. new[] { ZeroInitResidual ? "zero-init residual branches (γ = 0 in each branch's last BN)" : null, FittedWarmup?.Departure }.OfType<string>()];
 
     /// <summary>Null: the paper's recipe scaled to the budget. Set to experiment with the schedule itself.</summary>
     public TrainingRecipe? Recipe { get; init; }
@@ -91,6 +99,7 @@ public sealed record RunConfig
         Normalization != NormalizationKind.Paper ? Normalization.ToString().ToLowerInvariant() : null,
         Augment ? null : "noaug",
         Warmup switch { true => "warmup", false => "nowarmup", _ => null },
+        FittedWarmup?.NamePart,
         ZeroInitResidual ? "zeroinit" : null,
         Precision == Precision.Fp32 ? null : Precision.Name(),
         Recipe is null ? null : "custom" + Hash[..6],
@@ -111,6 +120,7 @@ public sealed record RunConfig
             var json = JsonSerializer.Serialize(identity, RunJson.Options);
             if (Precision != Precision.Fp32) json += $"|precision={Precision.Name()}";   // fp32 hashes stay as they were
             if (ZeroInitResidual) json += "|zero-init-residual";   // and so do paper-init ones
+            if (FittedWarmup is { RampIterations: { } ramp }) json += $"|warmup-ramp={ramp}";   // and runs warmed up the paper's way
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
         }
     }

@@ -117,7 +117,8 @@ public sealed record RunRecord
     public string Caption =>
         $"{Config.Model}{(Config.Shortcut is { } s ? $" ({s})" : "")} · {Budget.Name} · {Dataset} {DataSource} · {Split} · seed {Seed} · {Device}" +
         (Config.Precision == Models.Precision.Fp32 ? "" : $" · {Config.Precision.Name()}") +
-        (Config.ZeroInitResidual ? " · zero-init" : "");
+        (Config.ZeroInitResidual ? " · zero-init" : "") +
+        (Config.FittedWarmup?.RampIterations is { } ramp ? $" · warm-up ramp {ramp}" : "");
 }
 
 /// <summary>The JSON conventions of run records: snake_case names, enums as lower-case strings, indented.</summary>

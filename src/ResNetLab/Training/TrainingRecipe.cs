@@ -49,13 +49,39 @@ public sealed record TrainingRecipe(
 /// iterations), and then go back to 0.1". The error is the mean over the last <see cref="Window"/> training batches:
 /// 400, about one epoch of CIFAR-10 at batch 128, so the switch comes no earlier than the paper's "about 400
 /// iterations". A 10-batch window was tried first: ResNet-110 crossed 80 % after 40 iterations at 0.01, went back to
-/// 0.1 while still barely trained and collapsed to chance (loss ln 10) for good — the failure the warm-up exists to avoid.
+/// 0.1 while still barely trained and collapsed to chance (loss ln 10) for good — the failure the warm-up exists to avoid;
+/// a 100-batch window at <c>quick</c> switched at 100 and collapsed too (88.6 % training error at 150–250).
+/// With <see cref="RampIterations"/> set the rule is a gradual warm-up instead (Goyal et al. 2017, §2.2): the rate
+/// climbs linearly from <see cref="LearningRate"/> to the scheduled rate over that many iterations, whatever the error
+/// — the short schedules' rule (<see cref="For"/>), where a 400-batch window cannot end before the first decay.
 /// </summary>
-public sealed record WarmupRule(double LearningRate = 0.01, double UntilTrainErrorBelow = 0.80, int Window = 400)
+public sealed record WarmupRule(double LearningRate = 0.01, double UntilTrainErrorBelow = 0.80, int Window = 400, int? RampIterations = null)
 {
     /// <summary>§4.2's rule: lr 0.01 until the training error is below 80%, then the scheduled rate.</summary>
     public static WarmupRule Paper { get; } = new();
 
     /// <summary>The paper warms up its 110-layer network; we apply the same rule at that depth and beyond (1202).</summary>
     public const int PaperMinimumDepth = 110;
+
+    /// <summary>
+    /// The warm-up fitted to a schedule. Where §4.2's rule can end within the first half of the iterations before the
+    /// first decay (its 400-batch window ends at 400 at the earliest: from 1,600 iterations on, the paper's 64k
+    /// included) it is the paper's rule. Shorter schedules (<c>quick</c>: first decay at 400) would spend all of that at
+    /// 0.01 and never train at 0.1, so they ramp linearly from 0.01 over the first quarter of the iterations before the
+    /// first decay (quick: 100) and train at 0.1 for the other three quarters. A schedule shorter than one window
+    /// (<c>smoke</c>, CI's plumbing check) keeps the paper's rule and its run names: it ends before any rule would matter.
+    /// </summary>
+    public static WarmupRule For(TrainingRecipe recipe)
+    {
+        var firstDecay = recipe.Milestones.Length > 0 ? recipe.Milestones.Min() : recipe.Iterations;
+        return 2 * Paper.Window <= firstDecay || recipe.Iterations < Paper.Window ? Paper : Paper with { RampIterations = Math.Max(1, firstDecay / 4) };
+    }
+
+    /// <summary>"ramp100": a gradual warm-up, for run names; null for the paper's rule.</summary>
+    public string? NamePart => RampIterations is { } r ? $"ramp{r}" : null;
+
+    /// <summary>What this rule does, for charts and the reports index when it is not the paper's.</summary>
+    public string? Departure => RampIterations is { } r
+        ? $"warm-up ramped linearly from {LearningRate:0.##} to the full rate over the first {r:N0} iterations (the paper's 0.01-until-80 % switch, judged over {Window} batches, cannot end before this schedule's first decay)"
+        : null;
 }

@@ -225,7 +225,8 @@ public class PlanTests
     {
         var veryDeep = Path.Combine(TestPaths.Root, "notebooks", "05-very-deep.ipynb");
         var degradation = Path.Combine(TestPaths.Root, "notebooks", "02-degradation.ipynb");
-        Assert.Empty(NotebookPlans.DeparturesOf(veryDeep, Budget.Quick));     // the paper's own recipe, scaled
+        Assert.Empty(NotebookPlans.DeparturesOf(veryDeep, Budget.Full));      // the paper's own recipe
+        Assert.Contains("ramped linearly", NotebookPlans.DeparturesOf(veryDeep, Budget.Quick).Single());   // ResNet-110's warm-up at quick
         Assert.Empty(NotebookPlans.DeparturesOf(degradation, Budget.Full));
         var zeroInit = Path.Combine(TestPaths.TempDir("departures"), "02-degradation.ipynb");
         Assert.Empty(NotebookPlans.DeparturesOf(zeroInit, Budget.Quick));  // the registry, not the file, decides

@@ -104,10 +104,58 @@ public class ScheduleTests
     [Fact]
     public void The_paper_warms_up_from_110_layers()
     {
-        Assert.Null(Experiment.WarmupFor(null, 56));
-        Assert.Equal(WarmupRule.Paper, Experiment.WarmupFor(null, 110));
-        Assert.Equal(WarmupRule.Paper, Experiment.WarmupFor(null, 1202));
-        Assert.Equal(WarmupRule.Paper, Experiment.WarmupFor(true, 20));
-        Assert.Null(Experiment.WarmupFor(false, 110));
+        var paper = TrainingRecipe.Paper;
+        Assert.Null(Experiment.WarmupFor(null, 56, paper));
+        Assert.Equal(WarmupRule.Paper, Experiment.WarmupFor(null, 110, paper));
+        Assert.Equal(WarmupRule.Paper, Experiment.WarmupFor(null, 1202, paper));
+        Assert.Equal(WarmupRule.Paper, Experiment.WarmupFor(true, 20, paper));
+        Assert.Null(Experiment.WarmupFor(false, 110, paper));
+    }
+
+    [Fact]
+    public void Short_schedules_ramp_the_warm_up_so_a_110_layer_net_trains_at_0_1_for_most_of_the_time_before_the_first_decay()
+    {
+        // From 1,600 iterations on (first decay at 800) the paper's 400-batch switch can end in the first half: its rule.
+        Assert.Equal(WarmupRule.Paper, WarmupRule.For(Budget.Parse("1600").Recipe()));
+        Assert.Equal(WarmupRule.Paper, WarmupRule.For(Budget.Parse("3200").Recipe()));
+        // quick (first decay at 400): a linear ramp over 100 iterations, then 0.1 for the other 300.
+        var quick = Budget.Quick.Recipe();
+        var rule = WarmupRule.For(quick);
+        Assert.Equal(100, rule.RampIterations);
+        var schedule = new LearningRateSchedule(quick, rule);
+        Assert.Equal(0.01, schedule.RateAt(0), 12);
+        Assert.Equal(0.055, schedule.RateAt(50), 12);
+        Assert.Equal(0.0991, schedule.RateAt(99), 12);
+        for (var t = 0; t < 100; t++) { Assert.True(schedule.WarmingUp); schedule.Observe(t, 0.95); }   // the error does not matter
+        Assert.Equal(100, schedule.WarmupEndedAt);
+        var fullRate = Enumerable.Range(0, quick.Milestones.Min()).Count(t => schedule.RateAt(t) == quick.LearningRate);
+        Assert.Equal(300, fullRate);
+        Assert.Equal(0.01, schedule.RateAt(450), 12);   // the decays as usual
+
+        // A resumed ramp makes the same switch: the state carries its end.
+        var resumed = new LearningRateSchedule(quick, rule, schedule.State);
+        Assert.False(resumed.WarmingUp);
+        Assert.Equal(0.1, resumed.RateAt(120), 12);
+    }
+
+    [Fact]
+    public void Only_the_runs_the_ramp_changes_get_a_new_name_hash_and_a_named_departure()
+    {
+        var quick110 = new RunConfig { Model = "resnet110", Budget = Budget.Quick };
+        Assert.Equal("resnet110-cifar10-quick-ramp100-s0", quick110.RunName);
+        Assert.Contains(quick110.Departures, d => d.Contains("ramped linearly", StringComparison.Ordinal) && d.Contains("100", StringComparison.Ordinal));
+        Assert.NotEqual(quick110.Hash, (quick110 with { Warmup = false }).Hash);
+
+        // The paper's rule at 3,200 and at full, and nets without warm-up, keep their names and departures (none).
+        foreach (var config in new[]
+                 {
+                     new RunConfig { Model = "resnet110", Budget = Budget.Parse("3200") },
+                     new RunConfig { Model = "resnet110", Budget = Budget.Full },
+                     new RunConfig { Model = "resnet56", Budget = Budget.Quick },
+                 })
+        {
+            Assert.DoesNotContain("ramp", config.RunName, StringComparison.Ordinal);
+            Assert.Empty(config.Departures);
+        }
     }
 }
