@@ -54,19 +54,7 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
                 ["iteration"] = state.Iteration.ToString(CultureInfo.InvariantCulture),
             });
         }
-        else
-        {
-            var temp = $"{output}.{Environment.ProcessId}.tmp";
-            try
-            {
-                model.SavePyTorch(temp);
-                File.Move(temp, output, overwrite: true);
-            }
-            finally
-            {
-                if (File.Exists(temp)) File.Delete(temp);
-            }
-        }
+        else model.SavePyTorch(output);
         AnsiConsole.MarkupLine(Markup.Escape($"{state.Config.RunName} (iteration {state.Iteration:N0}) → {output} ({format}, " +
                                              $"{model.state_dict().Count} tensors, PyTorch key names; normalisation {state.Normalization.Kind.ToString().ToLowerInvariant()})"));
         return 0;

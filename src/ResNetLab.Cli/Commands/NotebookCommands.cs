@@ -31,7 +31,7 @@ public class NotebookSettings : CommandSettings
     internal static string Export(string notebook, string app)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(app)!);
-        ResNetLab.Training.Runs.WriteAtomically(app, NotebookApp.Generate(notebook, app, RepoPaths.Root));
+        ResNetLab.Training.Runs.WriteAtomically(app, NotebookApp.Generate(notebook, app, RepoPaths.Root), "the notebook app");
         return app;
     }
 }

@@ -257,7 +257,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
             AnsiConsole.MarkupLine(Markup.Escape($"runs folder {runsDir} is on {fs.Type} ({fs.MountPoint}): every node must see it at this path"));
         manifest.Write();
         var scriptPath = Path.Combine(manifest.Folder, SlurmSweep.ScriptFile);
-        Training.Runs.WriteAtomically(scriptPath, script);
+        Training.Runs.WriteAtomically(scriptPath, script, "the Slurm job script");
         var job = SlurmSweep.Submit(scriptPath);
         AnsiConsole.MarkupLine(Markup.Escape($"submitted job array {job} ({todo.Count} tasks): {scriptPath}"));
         AnsiConsole.MarkupLine(Markup.Escape($"progress: resnet sweep status {Describe(settings)}; logs: <run folder>/{SweepTaskRecord.LogFile}"));
@@ -346,12 +346,18 @@ public sealed class SweepTaskCommand : Command<SweepCommand.Settings>
         {
             (code, message) = (ExitCodes.Interrupted, e.Message);
         }
+        catch (DiskWriteException e)
+        {
+            (code, message) = (1, e.Message);
+            Console.Error.WriteLine($"error: {e.Message}");
+        }
         catch (Exception e)
         {
             (code, message) = (1, e.Message);
             Console.Error.WriteLine($"error: {e}");
         }
-        (task with { EndedUtc = DateTime.UtcNow, ExitCode = code, Message = message }).Write(folder);
+        try { (task with { EndedUtc = DateTime.UtcNow, ExitCode = code, Message = message }).Write(folder); }
+        catch (DiskWriteException e) when (code != 0) { Console.Error.WriteLine($"error: {e.Message}"); }
         Console.WriteLine($"{message} (exit {code})");
         return code;
     }

@@ -108,7 +108,7 @@ public sealed class NotebookPage : IDisposable
             </body></html>
 
             """;
-        ResNetLab.Training.Runs.WriteAtomically(path, OfflineHtml.MakeOffline(html));
+        ResNetLab.Training.Runs.WriteAtomically(path, OfflineHtml.MakeOffline(html), "the notebook page");
     }
 
     /// <summary>Write the page (atomically) and say where it is.</summary>

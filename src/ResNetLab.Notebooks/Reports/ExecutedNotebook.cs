@@ -1,3 +1,4 @@
+using ResNetLab.Runtime;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -117,8 +118,6 @@ public sealed class ExecutedNotebook
     /// <summary>Write the notebook to <paramref name="path"/> (temporary file, then rename).</summary>
     public void Save(string path)
     {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), "the executed notebook");
     }
 }

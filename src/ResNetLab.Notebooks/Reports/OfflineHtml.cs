@@ -54,9 +54,7 @@ public static partial class OfflineHtml
         var rendered = Path.Combine(outDir, tmpBase + ".html");
         var html = MakeOffline(File.ReadAllText(rendered));
         File.Delete(rendered);
-        var tmp = htmlPath + ".tmp";
-        File.WriteAllText(tmp, html);
-        File.Move(tmp, htmlPath, overwrite: true);
+        AtomicFile.WriteText(htmlPath, html, "the HTML report");
     }
 
     /// <summary>Drop external scripts (requirejs, MathJax), inline plotly.js and the require shim in the head.</summary>

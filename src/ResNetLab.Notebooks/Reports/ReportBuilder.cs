@@ -169,9 +169,8 @@ public static class ReportBuilder
         }
         sb.Append("</table></body></html>\n");
         var index = Path.Combine(options.OutputDir, "index.html");
-        File.WriteAllText(index + ".tmp", sb.ToString());
-        File.Move(index + ".tmp", index, overwrite: true);
+        AtomicFile.WriteText(index, sb.ToString(), "the reports index");
         var json = JsonSerializer.Serialize(new { meta, notebooks = reports, departures }, new JsonSerializerOptions { WriteIndented = true });
-        File.WriteAllText(Path.Combine(options.OutputDir, "reports.json"), json);
+        AtomicFile.WriteText(Path.Combine(options.OutputDir, "reports.json"), json, "the reports summary");
     }
 }

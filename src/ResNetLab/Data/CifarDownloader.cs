@@ -39,6 +39,10 @@ public static class CifarDownloader
             }
             return InstallArchive(part, format, parentDir);
         }
+        catch (Exception e) when (Runtime.AtomicFile.Refusal(e) is { } reason)
+        {
+            throw new Runtime.DiskWriteException(parentDir, part, $"the {format.DisplayName} archive or its extracted files", reason, e);
+        }
         catch (HttpRequestException e)
         {
             throw new InvalidOperationException($"cannot download {format.ArchiveUrl}: {e.Message}. Without internet: RESNET_DATA (or the data path) " +

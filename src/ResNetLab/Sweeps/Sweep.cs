@@ -127,7 +127,7 @@ public sealed record SweepManifest
     public string Write()
     {
         var path = Path.Combine(Folder, FileName);
-        Training.Runs.WriteAtomically(path, JsonSerializer.Serialize(this, RunJson.Options) + "\n");
+        Training.Runs.WriteAtomically(path, JsonSerializer.Serialize(this, RunJson.Options) + "\n", "the sweep manifest");
         return path;
     }
 
@@ -171,7 +171,7 @@ public sealed record SweepTaskRecord(string Host, int Pid, string? Job, DateTime
 
     /// <summary>Write the record into the run folder (atomically).</summary>
     public void Write(string folder) =>
-        Training.Runs.WriteAtomically(Path.Combine(folder, FileName), JsonSerializer.Serialize(this, RunJson.Options) + "\n");
+        Training.Runs.WriteAtomically(Path.Combine(folder, FileName), JsonSerializer.Serialize(this, RunJson.Options) + "\n", "the sweep task record");
 }
 
 /// <summary>Exit codes of `resnet train` and `resnet sweep task`.</summary>

@@ -73,7 +73,7 @@ public static class Checkpoint
             }
             using var trailer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
             trailer.Write(crc.Crc);
-        });
+        }, "the checkpoint");
 
     /// <summary>Read only the JSON state (cheap: no tensors are loaded).</summary>
     public static CheckpointState ReadState(string path) =>

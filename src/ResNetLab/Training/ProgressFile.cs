@@ -31,7 +31,7 @@ public sealed record ProgressSnapshot(
 /// <summary>
 /// Writes <see cref="FileName"/> in a run folder from the trainer's progress events: at most once per
 /// <c>interval</c> (default 1 s) for steps, always at evaluations, checkpoints and the end. Each write replaces the
-/// file atomically (temp + rename, <see cref="Runs.WriteAtomically(string, string)"/>), so a reader never sees half of
+/// file atomically (temp + rename, <see cref="Runs.WriteAtomically(string, string, string?)"/>), so a reader never sees half of
 /// one. Events are passed on to the inner observer unchanged.
 /// </summary>
 public sealed class ProgressFile(string runFolder, IProgress<TrainingProgress>? inner = null, TimeSpan? interval = null, Func<DateTime>? clock = null)
@@ -58,7 +58,7 @@ public sealed class ProgressFile(string runFolder, IProgress<TrainingProgress>? 
             var snapshot = new ProgressSnapshot(value.Run, value.Kind == ProgressKind.Finished ? "finished" : "training",
                 value.Iteration, value.Iterations, Finite(value.TrainError) ?? 0, Finite(value.TestError), Finite(value.ImagesPerSecond) ?? 0,
                 value.Elapsed.TotalSeconds, value.Remaining?.TotalSeconds, now, Environment.ProcessId);
-            Runs.WriteAtomically(path, JsonSerializer.Serialize(snapshot, RunJson.Options));
+            Runs.WriteAtomically(path, JsonSerializer.Serialize(snapshot, RunJson.Options), "the progress file");
             Writes++;
         }
         inner?.Report(value);

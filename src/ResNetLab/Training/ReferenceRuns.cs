@@ -66,7 +66,7 @@ public static class ReferenceRuns
         var target = Path.Combine(folder, record.Name);
         Directory.CreateDirectory(target);
         foreach (var file in new[] { Runs.RecordFile, Runs.MetricsFile })
-            Runs.WriteAtomically(Path.Combine(target, file), File.ReadAllText(Path.Combine(runFolder, file)));
+            Runs.WriteAtomically(Path.Combine(target, file), File.ReadAllText(Path.Combine(runFolder, file)), "a reference run record");
         return target;
     }
 }

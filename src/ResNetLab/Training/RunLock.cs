@@ -50,9 +50,18 @@ public sealed class RunLock : IDisposable
         {
             try
             {
-                using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read))
+                AtomicFile.Guard(path, "the run lock", () =>
+                {
+                    using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
                     JsonSerializer.Serialize(stream, me, RunJson.Options);
+                });
                 return new RunLock(path);
+            }
+            catch (DiskWriteException)
+            {
+                try { File.Delete(path); }   // an empty lock left by a full disk would hold the folder for StaleAfter
+                catch (IOException) { }
+                throw;
             }
             catch (IOException) when (File.Exists(path))
             {

@@ -67,7 +67,7 @@ public static class Runs
     }
 
     internal static void Save(string runDir, RunRecord record) =>
-        WriteAtomically(Path.Combine(runDir, RecordFile), JsonSerializer.Serialize(record, RunJson.Options) + "\n");
+        WriteAtomically(Path.Combine(runDir, RecordFile), JsonSerializer.Serialize(record, RunJson.Options) + "\n", "the run record");
 
     internal static void WriteMetrics(string runDir, IEnumerable<MetricsRow> rows)
     {
@@ -78,7 +78,7 @@ public static class Runs
                 r.Iteration.ToString(CultureInfo.InvariantCulture), G(r.LearningRate), G(r.TrainLoss), G(r.TrainError),
                 G(r.TestLoss), G(r.TestError), G(r.ImagesPerSecond), G(r.ElapsedSeconds),
             })).Append('\n');
-        WriteAtomically(Path.Combine(runDir, MetricsFile), text.ToString());
+        WriteAtomically(Path.Combine(runDir, MetricsFile), text.ToString(), "the metrics");
     }
 
     static string G(double v) => v.ToString("R", CultureInfo.InvariantCulture);
@@ -117,8 +117,8 @@ public static class Runs
         new DoubleDataFrameColumn("elapsed_s", rows.Select(r => r.ElapsedSeconds)));
 
     /// <summary>Write to a temporary file beside <paramref name="path"/>, then rename over it: readers never see half a file.</summary>
-    public static void WriteAtomically(string path, string text) => AtomicFile.WriteText(path, text);
+    public static void WriteAtomically(string path, string text, string? what = null) => AtomicFile.WriteText(path, text, what);
 
     /// <inheritdoc cref="AtomicFile.Write"/>
-    public static void WriteAtomically(string path, Action<Stream> write) => AtomicFile.Write(path, write);
+    public static void WriteAtomically(string path, Action<Stream> write, string? what = null) => AtomicFile.Write(path, write, what);
 }

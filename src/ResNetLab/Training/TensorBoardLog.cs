@@ -21,10 +21,15 @@ public static class TensorBoardLog
     public static TorchSharp.Modules.SummaryWriter Start(string runFolder, IEnumerable<(MetricsRow Row, bool WarmingUp)> restored, string evalName)
     {
         foreach (var old in Directory.EnumerateFiles(runFolder, FilePattern)) File.Delete(old);
-        var writer = tensorboard.SummaryWriter(runFolder);
-        foreach (var (row, warming) in restored) Append(writer, row, warming, evalName);
-        return writer;
+        TorchSharp.Modules.SummaryWriter? writer = null;
+        Guard(runFolder, () => writer = tensorboard.SummaryWriter(runFolder));
+        foreach (var (row, warming) in restored) Append(writer!, row, warming, evalName);
+        return writer!;
     }
+
+    /// <summary>The event file is appended in place (SummaryWriter's own format); a full disk ends in one error naming it.</summary>
+    static void Guard(string runFolder, Action write) =>
+        Runtime.AtomicFile.Guard(Path.Combine(runFolder, "events.out.tfevents"), "the TensorBoard log", write);
 
     /// <summary>Write one metrics row's scalars (<see cref="Tags"/>) at its iteration.</summary>
     public static void Append(TorchSharp.Modules.SummaryWriter writer, MetricsRow row, bool warmingUp, string evalName)
@@ -33,6 +38,9 @@ public static class TensorBoardLog
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         double[] values = [row.TrainLoss, row.TrainError, row.TestLoss, row.TestError, row.LearningRate, row.ImagesPerSecond, warmingUp ? 1 : 0];
         var tags = Tags(evalName);
-        for (var i = 0; i < tags.Count; i++) writer.add_scalar(tags[i], (float)values[i], row.Iteration, now);
+        Guard(writer.LogDir, () =>
+        {
+            for (var i = 0; i < tags.Count; i++) writer.add_scalar(tags[i], (float)values[i], row.Iteration, now);
+        });
     }
 }

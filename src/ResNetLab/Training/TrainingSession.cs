@@ -83,6 +83,17 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Train to the end of the budget (or a stop), keeping the record current; returns how it ended and the record.</summary>
     public (TrainerStop Stop, RunRecord Record) Run(IProgress<TrainingProgress>? progress, CancellationToken cancellation, int? stopAfter)
     {
+        try { return Train(progress, cancellation, stopAfter); }
+        catch (DiskWriteException e)
+        {
+            // Every file is replaced atomically: the failed write left its old version (and no temporary file) behind.
+            throw e.WithAdvice((Trainer.LastCheckpoint is { } c ? $"the last checkpoint (iteration {c:N0}) is intact" : "no checkpoint had been written yet") +
+                               $"; free space (or copy {folder.Path} to a larger disk and point --runs there) and run the same command again to resume");
+        }
+    }
+
+    (TrainerStop Stop, RunRecord Record) Train(IProgress<TrainingProgress>? progress, CancellationToken cancellation, int? stopAfter)
+    {
         folder.SaveRecord(Record(RunStatus.Running));
         if (Trainer.Metrics.Count > 0) folder.WriteMetrics(Trainer.Metrics);
         folder.StartTensorBoard(Trainer.Metrics.Select(m => (m, WarmingUpAt(m.Iteration))), split.EvalName);
@@ -93,12 +104,12 @@ public sealed class TrainingSession : IDisposable
         }
         catch (TrainingDivergedException e)
         {
-            Save(RunStatus.Diverged, e.Message);
+            TrySave(RunStatus.Diverged, e.Message);
             throw;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Save(RunStatus.Failed, e.Message);
+            TrySave(RunStatus.Failed, e.Message);
             throw;
         }
         return stop switch
@@ -111,6 +122,13 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>Whether the warm-up rate was in force at an evaluation after <paramref name="iteration"/> iterations.</summary>
     bool WarmingUpAt(int iteration) => Warmup is not null && (Schedule.WarmupEndedAt is not { } end || iteration <= end);
+
+    /// <summary>Record a failure when the disk still takes it; the failure itself is the error the caller sees.</summary>
+    void TrySave(RunStatus status, string message)
+    {
+        try { Save(status, message); }
+        catch (DiskWriteException) { }
+    }
 
     RunRecord Save(RunStatus status, string? message = null)
     {

@@ -183,7 +183,7 @@ public static class SafeTensors
             stream.Write(prefix);
             stream.Write(headerBytes);
             foreach (var (_, bytes, _) in items) stream.Write(bytes);
-        });
+        }, "weights (safetensors)");
     }
 
     static byte[] TensorBytes(Tensor t)

@@ -281,14 +281,12 @@ public static class TorchFile
     const int MaxDepth = 200;
 
     /// <summary>
-    /// Write a state_dict as torch.save does (zip format, pickle protocol 2, an OrderedDict of tensors), so that
+    /// Write a state_dict as torch.save does (zip format, pickle protocol 2, an OrderedDict of tensors), replaced atomically, so that
     /// <c>model.load_state_dict(torch.load(path))</c> works in PyTorch. Tensors are written from CPU, contiguous.
     /// </summary>
     public static void SaveStateDict(IEnumerable<KeyValuePair<string, Tensor>> stateDict, string path)
     {
         var archive = Path.GetFileNameWithoutExtension(path) is { Length: > 0 } stem ? stem : "archive";
-        using var file = File.Create(path);
-        using var zip = new ZipArchive(file, ZipArchiveMode.Create);
         var pickle = new MemoryStream();
         var w = new PickleWriter(pickle);
         w.Proto();
@@ -328,9 +326,13 @@ public static class TorchFile
         w.Stop();
 
         // Stored, not deflated, as torch.save writes them; data.pkl first, since readers take the archive name from it.
-        Write(zip, $"{archive}/data.pkl", pickle.ToArray());
-        foreach (var (key, bytes) in storages) Write(zip, $"{archive}/data/{key}", bytes);
-        Write(zip, $"{archive}/version", "3\n"u8.ToArray());
+        ResNetLab.Runtime.AtomicFile.Write(path, file =>
+        {
+            using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
+            Write(zip, $"{archive}/data.pkl", pickle.ToArray());
+            foreach (var (key, bytes) in storages) Write(zip, $"{archive}/data/{key}", bytes);
+            Write(zip, $"{archive}/version", "3\n"u8.ToArray());
+        }, "weights (torch.save zip)");
     }
 
     static void Write(ZipArchive zip, string name, byte[] bytes)
