@@ -7,10 +7,60 @@ namespace ResNetLab.Analysis;
 
 /// <summary>
 /// The lesion study and the path view of Veit, Wilber, Belongie (NeurIPS 2016) on a trained net: delete blocks at test
-/// time (<see cref="ResNetModel.Lesion"/>), and measure the gradient that reaches the input through paths of one length.
+/// time (<see cref="Lesion"/>), and measure the gradient that reaches the input through paths of one length
+/// (<see cref="RoutePath"/>). Both are built from outside the model, on each block's <see cref="ResidualBlock.Branch"/>,
+/// <see cref="ResidualBlock.ShortcutOf"/> and <see cref="ResidualBlock.Join"/> (<see cref="ResNetModel.BlockForward"/>).
 /// </summary>
 public static class Lesions
 {
+    /// <summary>
+    /// Delete the residual branches of the named blocks (e.g. "layer2.3") until the returned object is disposed —
+    /// evaluation-time surgery, no retraining. A deleted block passes only its shortcut: ReLU(shortcut(x)) instead of
+    /// ReLU(F(x) + shortcut(x)) (the shortcut alone in a pre-activation block, which has no ReLU after the addition).
+    /// Where a block changes resolution or width its shortcut is what it always was (option A: stride-2 subsampling and
+    /// zero channels; B/C: the projection). A plain block, which has no shortcut, is bridged the same parameter-free way
+    /// (identity, or option A's mapping where the shape changes), so plain and residual nets lose exactly the same
+    /// layers. Unknown names are an error.
+    /// </summary>
+    public static IDisposable Lesion(this ResNetModel model, params IEnumerable<string> blockNames)
+    {
+        var chosen = Known(model, blockNames);
+        return Substitute(model, (name, block, x) => chosen.Contains(name) ? Bypass(block, x) : null);
+    }
+
+    /// <summary>The output of <paramref name="block"/> with its residual branch deleted (see <see cref="Lesion"/>).</summary>
+    public static Tensor Bypass(ResidualBlock block, Tensor x)
+    {
+        using var passed = block.IsResidual ? block.ShortcutOf(x)
+            : block.ChangesShape ? Bridge(block, x)
+            : x.alias();
+        return block.ActivatesAfterAddition ? passed.relu() : passed.alias();
+    }
+
+    /// <summary>Option A's parameter-free mapping for a plain block that changes shape (it has no shortcut of its own).</summary>
+    static Tensor Bridge(ResidualBlock block, Tensor x)
+    {
+        using var bridge = new ZeroPadShortcut(block.InChannels, block.OutChannels, block.Stride);
+        return bridge.call(x);
+    }
+
+    /// <summary>The named blocks, as a set; an unknown name is an error naming the model's blocks.</summary>
+    static HashSet<string> Known(ResNetModel model, IEnumerable<string> names)
+    {
+        var chosen = names.ToHashSet(StringComparer.Ordinal);
+        var unknown = chosen.Except(model.Blocks.Select(b => b.Name)).ToList();
+        if (unknown.Count > 0) throw new ArgumentException($"{model.Name} has no block '{unknown[0]}' (blocks: {model.Blocks[0].Name} … {model.Blocks[^1].Name})");
+        return chosen;
+    }
+
+    /// <summary>Sets the model's <see cref="ResNetModel.BlockForward"/> until disposed; one study at a time.</summary>
+    static IDisposable Substitute(ResNetModel model, Func<string, ResidualBlock, Tensor, Tensor?> forward)
+    {
+        if (model.BlockForward is not null) throw new InvalidOperationException($"{model.Name} is already under a lesion or a routed path: dispose that first");
+        model.BlockForward = forward;
+        return new Undo(() => model.BlockForward = null);
+    }
+
     /// <summary>Test error (percent) of the model on the batches, in eval mode.</summary>
     public static double ErrorPercent(ResNetModel model, IReadOnlyList<(Tensor X, Tensor Y)> batches) =>
         100 * Evaluation.Evaluate(model, batches).Error;
@@ -70,11 +120,13 @@ public static class Lesions
     public static IDisposable RoutePath(ResNetModel model, IEnumerable<string> throughBranch)
     {
         if (!model.IsResidual) throw new ArgumentException($"{model.Name} is a plain network: its blocks have no shortcut, so there are no paths to sample");
-        var chosen = throughBranch.ToHashSet(StringComparer.Ordinal);
-        var unknown = chosen.Except(model.Blocks.Select(b => b.Name)).ToList();
-        if (unknown.Count > 0) throw new ArgumentException($"{model.Name} has no block '{unknown[0]}' (blocks: {model.Blocks[0].Name} … {model.Blocks[^1].Name})");
-        foreach (var (name, block) in model.Blocks) block.Route = chosen.Contains(name) ? GradientRoute.BranchOnly : GradientRoute.ShortcutOnly;
-        return new Undo(() => { foreach (var (_, block) in model.Blocks) block.Route = GradientRoute.Both; });
+        var chosen = Known(model, throughBranch);
+        // y = F(x) + shortcut(x.detach()) on the path, F(x.detach()) + shortcut(x) off it: same values, one way back.
+        return Substitute(model, (name, block, x) =>
+        {
+            using var detached = x.detach();
+            return chosen.Contains(name) ? block.Join(block.Branch(x), detached) : block.Join(block.Branch(detached), x);
+        });
     }
 
     sealed class Undo(Action undo) : IDisposable

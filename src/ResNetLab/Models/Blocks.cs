@@ -82,17 +82,6 @@ public sealed class ZeroPadShortcut : Module<Tensor, Tensor>
     }
 }
 
-/// <summary>Where a block's backward pass goes (path sampling, Veit et al. 2016 §6); forward values are the same for all.</summary>
-public enum GradientRoute
-{
-    /// <summary>Through the residual branch and the shortcut (ordinary backpropagation).</summary>
-    Both,
-    /// <summary>Only through the residual branch F: the block is on the sampled path.</summary>
-    BranchOnly,
-    /// <summary>Only through the shortcut: the path skips this block.</summary>
-    ShortcutOnly,
-}
-
 /// <summary>A residual (or plain) block: its layers, its shortcut, and which BN outputs are 3×3 layer responses.</summary>
 public abstract class ResidualBlock : Module<Tensor, Tensor>
 {
@@ -139,69 +128,67 @@ public abstract class ResidualBlock : Module<Tensor, Tensor>
 
     long blockIn, blockOut, blockStride;
 
+    /// <summary>Channels coming in.</summary>
+    public long InChannels => blockIn;
+    /// <summary>Channels going out.</summary>
+    public long OutChannels => blockOut;
+    /// <summary>2 where the block halves the map, else 1.</summary>
+    public long Stride => blockStride;
+
     /// <summary>The block halves the map or widens it (the first block of a later stage): its shortcut is not the identity.</summary>
     public bool ChangesShape => blockStride != 1 || blockIn != blockOut;
 
-    /// <summary>The block's input and output channels and stride (what a lesion bridges).</summary>
+    /// <summary>The block's input and output channels and stride.</summary>
     protected void RecordShape(long inChannels, long outChannels, long stride) => (blockIn, blockOut, blockStride) = (inChannels, outChannels, stride);
 
-    /// <summary>
-    /// Veit, Wilber, Belongie (NeurIPS 2016) "lesion": the residual branch F is deleted and only the shortcut passes —
-    /// the block outputs ReLU(shortcut(x)) instead of ReLU(F(x) + shortcut(x)). Where a block changes resolution or
-    /// width, its shortcut is what it always was (option A: stride-2 subsampling and zero channels; B/C: the
-    /// projection). A plain block, which has no shortcut, is bridged the same parameter-free way (identity, or option
-    /// A's mapping where the shape changes), so plain and residual nets lose exactly the same layers. Evaluation-time
-    /// surgery: set it, evaluate, clear it (<see cref="ResNetModel.Lesion"/>).
-    /// </summary>
-    public bool Lesioned { get; set; }
+    /// <summary>True when the block adds its shortcut (a residual block); false for a plain block.</summary>
+    public abstract bool IsResidual { get; }
+
+    /// <summary>True when a ReLU follows the addition (§3.3); false in pre-activation blocks, whose output is the sum itself.</summary>
+    public virtual bool ActivatesAfterAddition => true;
+
+    /// <summary>The residual function F(x): the block's layers, before the addition (a new tensor the caller owns).</summary>
+    public abstract Tensor Branch(Tensor x);
 
     /// <summary>
-    /// Which way the backward pass may go through this block; the forward values never change. Veit et al.'s path
-    /// sampling (NeurIPS 2016, §6) measures the gradient that reaches the input through paths of one length: the k
-    /// sampled blocks pass gradient only through F (y = F(x) + shortcut(x.detach())), the others only through the
-    /// shortcut (y = F(x.detach()) + shortcut(x)). A plain block has no shortcut, so it only has <see cref="GradientRoute.Both"/>.
+    /// What the shortcut passes on from <paramref name="x"/> (a new tensor): the identity (an alias of x), option A's
+    /// subsampling and zero channels, or the projection — in x's precision. A plain block has none: an error.
     /// </summary>
-    public GradientRoute Route { get; set; }
-
-    /// <summary>x as the residual branch sees it: detached when the gradient may only take the shortcut (dispose it).</summary>
-    protected Tensor BranchInput(Tensor x) => Route == GradientRoute.ShortcutOnly ? x.detach() : x.alias();
-
-    /// <summary>x as the shortcut sees it: detached when the gradient may only take the residual branch (dispose it).</summary>
-    protected Tensor ShortcutInput(Tensor x) => Route == GradientRoute.BranchOnly ? x.detach() : x.alias();
-
-    /// <summary>The block's output with its residual branch deleted (see <see cref="Lesioned"/>).</summary>
-    protected Tensor LesionedOutput(Tensor x)
+    public Tensor ShortcutOf(Tensor x) => Shortcut switch
     {
-        if (this is PreActBlock)   // no ReLU after the addition in pre-activation blocks: the shortcut alone passes
-            return Shortcut is Sequential p ? Conv.Run((Conv2d)p.children().First(), x) : x.alias();
-        switch (Shortcut)
-        {
-            case Sequential projection:
-                using (var p = Conv.RunProjection(projection, x)) return p.relu();
-            case ZeroPadShortcut pad:
-                using (var s = pad.call(x)) return s.relu();
-            case null when blockStride != 1 || blockIn != blockOut:
-                using (var bridge = new ZeroPadShortcut(blockIn, blockOut, blockStride))
-                using (var s = bridge.call(x)) return s.relu();
-            default:
-                return x.relu();
-        }
+        null when IsResidual => x.alias(),
+        null => throw new InvalidOperationException($"a plain {GetType().Name} has no shortcut"),
+        ZeroPadShortcut pad => pad.call(x),
+        Sequential projection when projection.children().Count() == 1 => Conv.Run((Conv2d)projection.children().First(), x),
+        Sequential projection => Conv.RunProjection(projection, x),
+        _ => Shortcut.call(x),
+    };
+
+    /// <summary>
+    /// The block's output from its branch's output <paramref name="branch"/> and its input <paramref name="x"/> (for the
+    /// shortcut): ReLU(F + shortcut(x)), the sum alone in pre-activation blocks, ReLU(F) in plain ones. Works in place on
+    /// <paramref name="branch"/> and returns it: BN's backward does not need its output.
+    /// </summary>
+    public Tensor Join(Tensor branch, Tensor x)
+    {
+        var y = !IsResidual ? branch
+            : Shortcut switch
+            {
+                null => branch.add_(x),
+                ZeroPadShortcut pad => pad.AddInto(branch, x),
+                _ => AddInto(branch, x),
+            };
+        return ActivatesAfterAddition ? y.relu_() : y;
     }
 
-    /// <summary>out += shortcut(x) (identity when none), in place: BN's backward does not need its output.</summary>
-    protected Tensor AddShortcutInto(Tensor residual, Tensor x, bool residualNet)
+    Tensor AddInto(Tensor branch, Tensor x)
     {
-        if (!residualNet) return residual;
-        switch (Shortcut)
-        {
-            case null:
-                return residual.add_(x);
-            case ZeroPadShortcut pad:
-                return pad.AddInto(residual, x);
-            default:
-                using (var s = Shortcut is Sequential projection ? Conv.RunProjection(projection, x) : Shortcut.call(x)) return residual.add_(s);
-        }
+        using var s = ShortcutOf(x);
+        return branch.add_(s);
     }
+
+    /// <summary>The block: <see cref="Join"/>(<see cref="Branch"/>(x), x).</summary>
+    public override Tensor forward(Tensor x) => Join(Branch(x), x);
 
     // Names are registered explicitly in the constructors (CIFAR reference vs torchvision naming), not from fields.
     /// <inheritdoc/>
@@ -245,16 +232,15 @@ public sealed class BasicBlock : ResidualBlock
     public override IEnumerable<(string Conv, BatchNorm2d Norm)> ThreeByThreeOutputs => [("conv1", bn1), ("conv2", bn2)];
 
     /// <inheritdoc/>
-    public override Tensor forward(Tensor x)
+    public override bool IsResidual => residual;
+
+    /// <summary>bn2(conv2(ReLU(bn1(conv1(x))))).</summary>
+    public override Tensor Branch(Tensor x)
     {
-        if (Lesioned) return LesionedOutput(x);
-        using var branch = BranchInput(x);
-        using var c1 = Conv.Run(conv1, branch);
+        using var c1 = Conv.Run(conv1, x);
         using var h = bn1.call(c1).relu_();
         using var c2 = Conv.Run(conv2, h);
-        var y = bn2.call(c2);
-        using var skip = ShortcutInput(x);
-        return AddShortcutInto(y, skip, residual).relu_();
+        return bn2.call(c2);
     }
 }
 
@@ -303,17 +289,16 @@ public sealed class BottleneckBlock : ResidualBlock
     public override IEnumerable<(string Conv, BatchNorm2d Norm)> ThreeByThreeOutputs => [("conv2", bn2)];
 
     /// <inheritdoc/>
-    public override Tensor forward(Tensor x)
+    public override bool IsResidual => residual;
+
+    /// <summary>bn3(conv3(ReLU(bn2(conv2(ReLU(bn1(conv1(x)))))))).</summary>
+    public override Tensor Branch(Tensor x)
     {
-        if (Lesioned) return LesionedOutput(x);
-        using var branch = BranchInput(x);
-        using var c1 = Conv.Run(conv1, branch);
+        using var c1 = Conv.Run(conv1, x);
         using var h1 = bn1.call(c1).relu_();
         using var c2 = Conv.Run(conv2, h1);
         using var h2 = bn2.call(c2).relu_();
         using var c3 = Conv.Run(conv3, h2);
-        var y = bn3.call(c3);
-        using var skip = ShortcutInput(x);
-        return AddShortcutInto(y, skip, residual).relu_();
+        return bn3.call(c3);
     }
 }

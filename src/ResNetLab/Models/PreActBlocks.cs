@@ -61,10 +61,15 @@ public sealed class PreActBlock : ResidualBlock
     public override IEnumerable<(string Conv, BatchNorm2d Norm)> ThreeByThreeOutputs => [];
 
     /// <inheritdoc/>
-    public override Tensor forward(Tensor x)
+    public override bool IsResidual => true;
+
+    /// <summary>No ReLU after the addition: the identity path stays clean (Identity Mappings, Fig. 4e).</summary>
+    public override bool ActivatesAfterAddition => false;
+
+    /// <summary>(BN → ReLU → conv) per layer.</summary>
+    public override Tensor Branch(Tensor x)
     {
-        if (Lesioned) return LesionedOutput(x);
-        var h = BranchInput(x);
+        var h = x.alias();
         for (var i = 0; i < convs.Length; i++)
         {
             using var input = h;
@@ -72,12 +77,6 @@ public sealed class PreActBlock : ResidualBlock
             using var activated = normed.relu();
             h = Conv.Run(convs[i], activated);
         }
-        using var skip = ShortcutInput(x);
-        if (Shortcut is Sequential projection)
-        {
-            using var s = Conv.Run((Conv2d)projection.children().First(), skip);
-            return h.add_(s);
-        }
-        return h.add_(skip);
+        return h;
     }
 }

@@ -19,7 +19,6 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
     readonly BatchNorm2d? bn1;
     readonly BatchNorm2d? finalNorm;
     readonly MaxPool2d? maxpool;
-    readonly Sequential[] stages;
     readonly Linear classifier;
     readonly List<(string, ResidualBlock)> blocks = [];
     readonly List<(string, BatchNorm2d)> taps = [];
@@ -53,11 +52,9 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
         if (!cifar) register_module("maxpool", maxpool = MaxPool2d(kernel_size: 3, stride: 2, padding: 1));
 
         long inChannels = spec.Widths[0];
-        stages = new Sequential[spec.BlocksPerStage.Count];
-        for (var s = 0; s < stages.Length; s++)
+        for (var s = 0; s < spec.BlocksPerStage.Count; s++)
         {
-            stages[s] = MakeStage(s, inChannels, options.StrideOn3x3);
-            register_module($"layer{s + 1}", stages[s]);
+            register_module($"layer{s + 1}", MakeStage(s, inChannels, options.StrideOn3x3));
             inChannels = spec.Widths[s] * spec.Expansion;
         }
         if (spec.PreActivation) register_module("bn", finalNorm = BatchNorm2d(inChannels));   // BN-ReLU before pooling
@@ -168,10 +165,10 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
             using var stem = h;
             h = maxpool.call(stem);
         }
-        foreach (var stage in stages)
+        foreach (var (name, block) in blocks)   // the stages' blocks in order (layer1.0, …): what stage.call would run
         {
             using var previous = h;
-            h = stage.call(previous);
+            h = BlockForward?.Invoke(name, block, previous) ?? block.call(previous);
         }
         if (finalNorm is not null)
         {
@@ -190,23 +187,12 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Delete the residual branches of the named blocks (e.g. "layer2.3") until the returned object is disposed — the
-    /// lesion study of Veit et al. (NeurIPS 2016) as evaluation-time surgery, no retraining. See
-    /// <see cref="ResidualBlock.Lesioned"/> for what a deleted block passes on. Unknown names are an error.
+    /// A study's own forward for some blocks: called with each block's name, the block and its input; a tensor it
+    /// returns is that block's output, null runs the block as built. Null (the default) runs every block as built.
+    /// Study tools set it from outside — lesions and path routing (Analysis.Lesions) build on <see cref="ResidualBlock.Branch"/>,
+    /// <see cref="ResidualBlock.ShortcutOf"/> and <see cref="ResidualBlock.Join"/> — so the model knows nothing of them.
     /// </summary>
-    public IDisposable Lesion(params IEnumerable<string> blockNames)
-    {
-        var byName = blocks.ToDictionary(b => b.Item1, b => b.Item2);
-        var chosen = blockNames.Select(n => byName.TryGetValue(n, out var b) ? b
-            : throw new ArgumentException($"{Name} has no block '{n}' (blocks: {blocks[0].Item1} … {blocks[^1].Item1})")).ToList();
-        foreach (var b in chosen) b.Lesioned = true;
-        return new Restore(() => { foreach (var b in chosen) b.Lesioned = false; });
-    }
-
-    sealed class Restore(Action undo) : IDisposable
-    {
-        public void Dispose() => undo();
-    }
+    public Func<string, ResidualBlock, Tensor, Tensor?>? BlockForward { get; set; }
 
     /// <summary>
     /// Start collecting layer responses (Fig. 7): each 3×3 layer's output after BN, before ReLU/addition, on every

@@ -75,7 +75,7 @@ public class LesionStudyTests
         Assert.Equal(Lesions.ErrorPercent(model, batches), series.IntactErrorPercent);
         using (model.Lesion("layer3.1"))
             Assert.Equal(Lesions.ErrorPercent(model, batches), series.Deletions.Single(d => d.Block == "layer3.1").ErrorPercent);
-        Assert.All(model.Blocks, b => Assert.False(b.Block.Lesioned));
+        Assert.Null(model.BlockForward);
 
         var randomSeries = Lesions.RandomBlocks(model, "resnet14", batches, [1, 3, 99], draws: 2, seed: 1);
         Assert.Equal([1, 3, 6], randomSeries.Points.Select(p => p.Deleted));   // k is capped at the 6 blocks
@@ -120,7 +120,9 @@ public class LesionStudyTests
             using (Lesions.RoutePath(model, names.Where((_, i) => (mask >> i & 1) == 1)))
                 sum += Lesions.InputGradient(model, x, y);
         AssertClose(whole, sum, "sum over paths");
-        Assert.All(model.Blocks, b => Assert.Equal(GradientRoute.Both, b.Block.Route));
+        Assert.Null(model.BlockForward);
+        using (Lesions.RoutePath(model, []))
+            Assert.Throws<InvalidOperationException>(() => model.Lesion(names[0]));   // one study at a time
         Assert.Throws<ArgumentException>(() => Lesions.RoutePath(model, ["layer7.0"]));
         using var plain = ModelZoo.Create("plain8");
         Assert.Throws<ArgumentException>(() => Lesions.RoutePath(plain, []));

@@ -1,3 +1,4 @@
+using ResNetLab.Analysis;
 using ResNetLab.Models;
 using static TorchSharp.torch;
 
@@ -44,13 +45,13 @@ public class LesionTests
         var same = model.Blocks.Single(b => b.Name == "layer1.1").Block;
         var grows = model.Blocks.Single(b => b.Name == "layer2.0").Block;
         var h = randn(2, 16, 32, 32);
-        using (model.Lesion("layer1.1", "layer2.0"))
-        {
-            Assert.True(same.call(h).eq(h.relu()).all().item<bool>());
-            var expected = nn.functional.pad(h[.., .., TensorIndex.Slice(step: 2), TensorIndex.Slice(step: 2)], [0, 0, 0, 0, 8, 8]).relu();
-            Assert.True(grows.call(h).eq(expected).all().item<bool>());
-        }
-        Assert.False(same.Lesioned || grows.Lesioned);
+        Assert.True(Lesions.Bypass(same, h).eq(h.relu()).all().item<bool>());
+        var expected = nn.functional.pad(h[.., .., TensorIndex.Slice(step: 2), TensorIndex.Slice(step: 2)], [0, 0, 0, 0, 8, 8]).relu();
+        Assert.True(Lesions.Bypass(grows, h).eq(expected).all().item<bool>());
+        Tensor bridged, intact = model.call(randn(1, 3, 32, 32));
+        using (model.Lesion("layer1.1", "layer2.0")) bridged = model.call(randn(1, 3, 32, 32));
+        Assert.Equal(intact.shape, bridged.shape);
+        Assert.Null(model.BlockForward);
         Assert.Throws<ArgumentException>(() => model.Lesion("layer9.0"));
     }
 }
