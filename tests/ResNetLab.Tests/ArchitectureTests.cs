@@ -4,13 +4,13 @@ namespace ResNetLab.Tests;
 
 /// <summary>
 /// The library's shape, checked on its source: namespaces form layers that depend only downwards (data flows one way:
-/// data → model → trainer → run record → analysis/charts), model facts come from the registry's specs, and CLI flag
+/// data → model → trainer → run record → analysis → charts), model facts come from the registry's specs, and CLI flag
 /// words stay in the CLI. A reference is any <c>ResNetLab.X</c> in a file of namespace <c>ResNetLab.Y</c>.
 /// </summary>
 public class ArchitectureTests
 {
     /// <summary>Lower layers first; a namespace may use only those before it.</summary>
-    static readonly string[] Layers = ["Runtime", "Data", "Models", "Paper", "Training", "Charts", "Analysis", "Sweeps", "Diagnostics"];
+    static readonly string[] Layers = ["Runtime", "Data", "Models", "Paper", "Training", "Analysis", "Charts", "Sweeps", "Diagnostics"];
 
     static IEnumerable<string> LibrarySources() =>
         Directory.EnumerateFiles(Path.Combine(TestPaths.Root, "src", "ResNetLab"), "*.cs", SearchOption.AllDirectories)

@@ -1,4 +1,3 @@
-using ResNetLab.Charts;
 
 namespace ResNetLab.Analysis;
 

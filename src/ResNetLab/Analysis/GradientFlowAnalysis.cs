@@ -1,4 +1,3 @@
-using ResNetLab.Charts;
 using ResNetLab.Data;
 using ResNetLab.Models;
 using ResNetLab.Runtime;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ResNetLab.Charts;
 using ResNetLab.Models;
 using ResNetLab.Training;
 using static TorchSharp.torch;

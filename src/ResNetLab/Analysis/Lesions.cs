@@ -1,4 +1,3 @@
-using ResNetLab.Charts;
 using ResNetLab.Models;
 using ResNetLab.Training;
 using static TorchSharp.torch;

@@ -1,5 +1,4 @@
 using Microsoft.Data.Analysis;
-using ResNetLab.Charts;
 using ResNetLab.Data;
 using ResNetLab.Models;
 using ResNetLab.Paper;

@@ -1,29 +1,9 @@
+using ResNetLab.Analysis;
 using Microsoft.FSharp.Core;
 using Plotly.NET;
 using CS = Plotly.NET.CSharp;
 
 namespace ResNetLab.Charts;
-
-/// <summary>A matrix to draw as a heatmap: rows (y, bottom to top) by columns (x), already in the colour's units.</summary>
-/// <param name="Label">Subplot title (the network).</param>
-/// <param name="Columns">Column labels, left to right (e.g. snapshot iterations).</param>
-/// <param name="Rows">Row labels, bottom to top (e.g. layers, input to output); shown on hover.</param>
-/// <param name="Values">Values[row][column].</param>
-public sealed record Heatmap(string Label, IReadOnlyList<string> Columns, IReadOnlyList<string> Rows, IReadOnlyList<IReadOnlyList<double>> Values);
-
-/// <summary>Correlation of input gradients against the distance between the inputs (shattered gradients).</summary>
-/// <param name="Label">The network.</param>
-/// <param name="Distances">Distance between the two inputs, in units of the line's start image norm.</param>
-/// <param name="Correlation">Mean correlation of the gradients at that distance (1 at distance 0).</param>
-public sealed record CorrelationCurve(string Label, IReadOnlyList<double> Distances, IReadOnlyList<double> Correlation);
-
-/// <summary>One line of a generic line chart.</summary>
-/// <param name="Label">Legend name.</param>
-/// <param name="X">x values.</param>
-/// <param name="Y">y values.</param>
-/// <param name="Dashed">Dashed (e.g. the plain net of a plain/residual pair).</param>
-/// <param name="ColorIndex">Colour position (<see cref="Figures.Color"/>); pairs share one.</param>
-public sealed record LineSeries(string Label, IReadOnlyList<double> X, IReadOnlyList<double> Y, bool Dashed = false, int ColorIndex = 0);
 
 public static partial class Figures
 {

@@ -1,17 +1,8 @@
+using ResNetLab.Analysis;
 using Plotly.NET;
 using CS = Plotly.NET.CSharp;
 
 namespace ResNetLab.Charts;
-
-/// <summary>Error curves of one trained network (percent), as read from its run record.</summary>
-public sealed record ErrorCurve(string Label, IReadOnlyList<double> Iterations, IReadOnlyList<double> TrainErrorPercent,
-                                IReadOnlyList<double> TestErrorPercent);
-
-/// <summary>A value of ours beside the paper's (null where the paper gives none).</summary>
-public sealed record Comparison(string Label, double Ours, double? Paper);
-
-/// <summary>One network's layer-response standard deviations (Fig. 7), in layer order.</summary>
-public sealed record ResponseSeries(string Label, IReadOnlyList<double> Std);
 
 /// <summary>
 /// The paper's figures, drawn from our results with the paper's numbers beside them. Every chart carries a subtitle

@@ -1,22 +1,8 @@
+using ResNetLab.Analysis;
 using Plotly.NET;
 using CS = Plotly.NET.CSharp;
 
 namespace ResNetLab.Charts;
-
-/// <summary>The loss along one line through weight space: θ(α) = origin + α·direction.</summary>
-/// <param name="Label">The net, e.g. ResNet-56.</param>
-/// <param name="Direction">What the line is, e.g. "initialisation → trained" or "random (filter-normalised)".</param>
-/// <param name="Alpha">The coefficients evaluated, increasing.</param>
-/// <param name="Loss">Mean cross-entropy at each α.</param>
-/// <param name="ErrorPercent">Error at each α (percent).</param>
-public sealed record LossLine(string Label, string Direction, IReadOnlyList<double> Alpha, IReadOnlyList<double> Loss, IReadOnlyList<double> ErrorPercent);
-
-/// <summary>The loss on a plane θ* + α·d₁ + β·d₂ (Li et al. 2018): <c>Loss[j][i]</c> at (α = Alpha[i], β = Beta[j]).</summary>
-/// <param name="Label">The net.</param>
-/// <param name="Alpha">Coordinates along d₁ (increasing, symmetric around 0).</param>
-/// <param name="Beta">Coordinates along d₂.</param>
-/// <param name="Loss">Rows by β, columns by α (Plotly's z layout).</param>
-public sealed record LossSurface(string Label, IReadOnlyList<double> Alpha, IReadOnlyList<double> Beta, IReadOnlyList<IReadOnlyList<double>> Loss);
 
 /// <summary>
 /// Li, Xu, Taylor, Studer, Goldstein (NeurIPS 2018) "Visualizing the Loss Landscape of Neural Nets", drawn from our

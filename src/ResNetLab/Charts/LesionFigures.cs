@@ -1,57 +1,8 @@
+using ResNetLab.Analysis;
 using Plotly.NET;
 using CS = Plotly.NET.CSharp;
 
 namespace ResNetLab.Charts;
-
-/// <summary>The test error of a trained net with one block deleted (Veit et al. 2016, Fig. 3).</summary>
-/// <param name="Block">The block's name, e.g. layer2.0.</param>
-/// <param name="Index">Its position in forward order, from 1.</param>
-/// <param name="ChangesShape">The block halves the map and widens it (the first of stages 2 and 3): its shortcut is option A's subsampling + zero channels, not identity.</param>
-/// <param name="ErrorPercent">Test error with that block deleted (percent).</param>
-public sealed record BlockLesion(string Block, int Index, bool ChangesShape, double ErrorPercent);
-
-/// <summary>One net's single-block deletions, beside its intact error.</summary>
-/// <param name="Label">The net, e.g. ResNet-56.</param>
-/// <param name="Residual">True for the ResNet, false for the plain twin.</param>
-/// <param name="IntactErrorPercent">Test error with nothing deleted, on the same images.</param>
-/// <param name="Deletions">One entry per block, in forward order.</param>
-public sealed record LesionSeries(string Label, bool Residual, double IntactErrorPercent, IReadOnlyList<BlockLesion> Deletions);
-
-/// <summary>Test errors with <paramref name="Deleted"/> random blocks deleted at once, one per random draw (Fig. 5a).</summary>
-/// <param name="Deleted">How many blocks were deleted together.</param>
-/// <param name="ErrorsPercent">Test error of each draw (percent).</param>
-public sealed record RandomLesionPoint(int Deleted, IReadOnlyList<double> ErrorsPercent)
-{
-    /// <summary>Mean error over the draws.</summary>
-    public double MeanPercent => ErrorsPercent.Average();
-
-    /// <summary>Sample standard deviation over the draws (0 for one draw).</summary>
-    public double StdPercent => ErrorsPercent.Count < 2 ? 0
-        : Math.Sqrt(ErrorsPercent.Sum(e => (e - MeanPercent) * (e - MeanPercent)) / (ErrorsPercent.Count - 1));
-}
-
-/// <summary>A net's error as more and more random blocks are deleted.</summary>
-/// <param name="Label">The net.</param>
-/// <param name="IntactErrorPercent">Error with nothing deleted (k = 0).</param>
-/// <param name="Points">One point per k, increasing.</param>
-public sealed record RandomLesionSeries(string Label, double IntactErrorPercent, IReadOnlyList<RandomLesionPoint> Points);
-
-/// <summary>Paths of one length through a ResNet of n blocks (Veit et al. 2016, Fig. 6).</summary>
-/// <param name="Length">k: how many residual branches the path goes through (the other n − k it skips).</param>
-/// <param name="PathFraction">Share of all 2ⁿ paths with this length: C(n, k) / 2ⁿ.</param>
-/// <param name="GradientNorm">Mean ‖∂L/∂x‖ at the input through one sampled path of this length; null when not sampled.</param>
-/// <param name="Samples">How many paths of this length were sampled.</param>
-public sealed record PathLength(int Length, double PathFraction, double? GradientNorm, int Samples)
-{
-    /// <summary>Fig. 6 (c): the gradient all paths of this length carry together, as share × magnitude (null when not sampled).</summary>
-    public double? Contribution => GradientNorm * PathFraction;
-}
-
-/// <summary>The path view of one ResNet: length distribution, gradient per length, their product.</summary>
-/// <param name="Label">The net.</param>
-/// <param name="Blocks">n, its number of residual blocks.</param>
-/// <param name="Lengths">k = 0 … n.</param>
-public sealed record PathProfile(string Label, int Blocks, IReadOnlyList<PathLength> Lengths);
 
 /// <summary>
 /// Veit, Wilber, Belongie (NeurIPS 2016) "Residual Networks Behave Like Ensembles of Relatively Shallow Networks",

@@ -88,7 +88,7 @@ public sealed class TrainingSession : IDisposable
         {
             // Every file is replaced atomically: the failed write left its old version (and no temporary file) behind.
             throw e.WithAdvice((Trainer.LastCheckpoint is { } c ? $"the last checkpoint (iteration {c:N0}) is intact" : "no checkpoint had been written yet") +
-                               $"; free space (or copy {folder.Path} to a larger disk and point --runs there) and run the same command again to resume");
+                               $"; free space (or copy {folder.Path} to a larger disk and use that as the runs folder) and run the same training again to resume");
         }
     }
 
