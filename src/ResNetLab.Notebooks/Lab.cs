@@ -50,11 +50,10 @@ public sealed partial class Lab
     /// <param name="precision">fp32 (default), bf16 or auto (bf16 where the CPU has native BF16); else RESNET_PRECISION.</param>
     public static Lab Setup(string? budget = null, string? data = null, string? runs = null, int? threads = null, string? precision = null)
     {
-        var runtime = TorchRuntime.Initialize(DeviceChoice.Auto, threads);
-        var chosen = Budget.Default(budget, runtime.CudaAvailable);
-        var dataDir = DataLocation.ResolveCifar10(data);
-        var lab = new Lab(chosen, dataDir, DataSource.Describe(dataDir), runs is null ? RepoPaths.RunsDir : Path.GetFullPath(runs), runtime,
-            Precisions.Default(precision));
+        RunSettings settings;
+        try { settings = RunSettings.Resolve(new SettingsRequest(budget, precision, data, runs, threads)); }
+        catch (SettingException e) { throw new ArgumentException(e.Describe($"Lab.Setup({e.Setting}: …)"), e); }
+        var lab = new Lab(settings.Budget, settings.DataDir, DataSource.Describe(settings.DataDir), settings.RunsDir, settings.Runtime, settings.Precision);
         RegisterFormatters();
         Show(lab.Banner());
         return lab;

@@ -1,3 +1,4 @@
+using ResNetLab.Training;
 using ResNetLab.Models;
 
 namespace ResNetLab.Cli.Commands;
@@ -31,6 +32,16 @@ static class CliParse
         {
             throw new ArgumentException($"{flag}: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// The run settings (<see cref="RunSettings.Resolve"/>) from the command's flags; a bad value comes back as an error
+    /// naming its flag (--budget, --precision, --data, --runs, --threads).
+    /// </summary>
+    public static RunSettings Settings(SettingsRequest request)
+    {
+        try { return RunSettings.Resolve(request); }
+        catch (SettingException e) { throw new ArgumentException(e.Describe($"--{e.Setting}"), e); }
     }
 
     /// <summary>A layout flag: null (the engine's default for the device), nchw or nhwc.</summary>

@@ -57,23 +57,21 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
     {
         var engine = CliParse.Flag("--engine", () => NotebookRunner.ParseEngine(settings.Engine));
         if (settings.CompareWith is { } cw && !Directory.Exists(cw)) throw new ArgumentException($"--compare-with {cw}: no such folder (expected a reports folder with executed .ipynb files)");
-        var runtime = TorchRuntime.Initialize();
-        var budget = CliParse.Flag("--budget", () => Training.Budget.Default(settings.Budget, runtime.CudaAvailable));
+        var resolved = CliParse.Settings(new SettingsRequest(settings.Budget, settings.Precision, settings.Data));
+        var budget = resolved.Budget;
         var root = RepoPaths.Root;
         var notebooks = ReportBuilder.DiscoverNotebooks(Path.Combine(root, "notebooks"),
             settings.Notebooks?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         var timeout = TimeSpan.FromMinutes(settings.TimeoutMinutes ?? budget.Name switch { "smoke" => 20, "quick" => 120, _ => 2880 });
-        var runsDir = RepoPaths.RunsDir;
-        var precision = CliParse.Flag("--precision", () => Models.Precisions.Default(settings.Precision));
+        var runsDir = resolved.RunsDir;
+        var precision = resolved.Precision;
         var plans = NotebookPlans.Make(notebooks, budget, runsDir, TrainingEstimate.FromRuns(runsDir), precision);
         var progress = new ReportProgress(plans, runsDir, live: ReportProgress.IsInteractive);
         progress.PrintPlan(budget, precision);
         if (settings.DryRun) return 0;
-        var env = new Dictionary<string, string>();
-        if (settings.Data is { } d) env["RESNET_DATA"] = Path.GetFullPath(d);
-        var options = new ReportOptions(budget, Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "reports")), notebooks, timeout,
-            BrowserCheck: !settings.NoBrowser, Environment: env, Engine: engine,
-            CompareWith: settings.CompareWith is null ? null : Path.GetFullPath(settings.CompareWith), Watch: progress.Follow, Precision: precision);
+        var options = new ReportOptions(resolved, Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "reports")), notebooks, timeout,
+            BrowserCheck: !settings.NoBrowser, Engine: engine,
+            CompareWith: settings.CompareWith is null ? null : Path.GetFullPath(settings.CompareWith), Watch: progress.Follow);
         var reports = ReportBuilder.Build(options, line => AnsiConsole.MarkupLine(Markup.Escape(line)));
         var failures = reports.Where(r => !r.Ok).ToList();
         foreach (var r in failures)

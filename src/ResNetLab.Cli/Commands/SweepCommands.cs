@@ -71,13 +71,25 @@ public interface ISweepSelection
 
 static class SweepSelection
 {
-    public static SweepRequest Request(this ISweepSelection s) =>
-        new(s.Plan, SweepRequest.ParseModels(s.Models), CliParse.Flag("--budget", () => Training.Budget.Default(s.Budget, cudaAvailable: false)), s.Seeds)
+    /// <summary>
+    /// The sweep's settings by the one rule (<see cref="RunSettings.Resolve"/>), resolved as on a CPU: a sweep's tasks run
+    /// on the cluster's devices, not the submitting machine's, so its default budget must not depend on where
+    /// `sweep`, `status` or `results` is typed (give --budget full for a GPU cluster).
+    /// </summary>
+    public static RunSettings Settings(this ISweepSelection s) =>
+        CliParse.Settings(new SettingsRequest(s.Budget, s.Precision, Runs: s.Runs, Device: DeviceChoice.Cpu));
+
+    public static SweepRequest Request(this ISweepSelection s)
+    {
+        var settings = s.Settings();
+        return new(s.Plan, SweepRequest.ParseModels(s.Models), settings.Budget, s.Seeds)
         {
-            Precision = s.Precision is null ? Models.Precision.Fp32 : CliParse.Flag("--precision", () => Models.Precisions.Parse(s.Precision)),
+            Precision = settings.Precision,
             ZeroInitResidual = s.ZeroInit,
         };
-    public static string RunsDir(this ISweepSelection s) => Path.GetFullPath(s.Runs ?? RepoPaths.RunsDir);
+    }
+
+    public static string RunsDir(this ISweepSelection s) => s.Settings().RunsDir;
 }
 
 /// <summary>How to call this same `resnet` build from a child process or a batch script: dotnet + resnet.dll, absolute.</summary>

@@ -86,17 +86,17 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     {
         if (string.IsNullOrWhiteSpace(settings.Model)) throw new ArgumentException("--model is required, e.g. --model resnet20 (see `resnet models`)");
         var device = CliParse.Flag("--device", () => TorchRuntime.ParseDevice(settings.Device));
-        var runtime = TorchRuntime.Initialize(device, settings.Threads);
+        var resolved = CliParse.Settings(new SettingsRequest(settings.Budget, settings.Precision, settings.Data, settings.Runs, settings.Threads, device));
         var config = new RunConfig
         {
-            Model = settings.Model, Shortcut = CliParse.Shortcut(settings.Shortcut), Budget = CliParse.Flag("--budget", () => Training.Budget.Default(settings.Budget, runtime.CudaAvailable)),
+            Model = settings.Model, Shortcut = CliParse.Shortcut(settings.Shortcut), Budget = resolved.Budget,
             Seed = settings.Seed, Dataset = CliParse.Flag("--dataset", () => CifarFormat.Parse(settings.Dataset)).Name, Split = CliParse.Flag("--split", () => CifarSplit.ParseSplit(settings.Split)),
             Warmup = CliParse.Warmup(settings.Warmup), Name = settings.Name, ZeroInitResidual = settings.ZeroInit,
-            Precision = CliParse.Flag("--precision", () => Precisions.Parse(settings.Precision)),
+            Precision = resolved.Precision,
         };
         var options = new ExperimentOptions
         {
-            RunsDir = settings.Runs, DataDir = settings.Data, Device = device, Threads = settings.Threads, Force = settings.Force,
+            RunsDir = resolved.RunsDir, DataDir = resolved.DataDir, Device = device, Threads = settings.Threads, Force = settings.Force,
         };
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);

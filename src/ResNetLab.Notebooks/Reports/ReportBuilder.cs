@@ -6,18 +6,22 @@ using ResNetLab.Runtime;
 
 namespace ResNetLab.Notebooks.Reports;
 
-/// <summary>Options of one report build (the `resnet reports` flags).</summary>
+/// <summary>Options of one report build (the `resnet reports` flags); <paramref name="Settings"/> reach every notebook kernel.</summary>
 public sealed record ReportOptions(
-    Training.Budget Budget,
+    Training.RunSettings Settings,
     string OutputDir,
     IReadOnlyList<string> Notebooks,
     TimeSpan NotebookTimeout,
     bool BrowserCheck = true,
-    IReadOnlyDictionary<string, string>? Environment = null,
     NotebookEngine Engine = NotebookEngine.Repl,
     string? CompareWith = null,
-    Func<string, IDisposable>? Watch = null,
-    Models.Precision Precision = Models.Precision.Fp32);
+    Func<string, IDisposable>? Watch = null)
+{
+    /// <summary>The budget every notebook trains at.</summary>
+    public Training.Budget Budget => Settings.Budget;
+    /// <summary>The precision every notebook trains in.</summary>
+    public Models.Precision Precision => Settings.Precision;
+}
 
 /// <summary>The outcome for one notebook.</summary>
 public sealed record NotebookReport(
@@ -56,10 +60,8 @@ public static class ReportBuilder
     {
         log ??= _ => { };
         Directory.CreateDirectory(options.OutputDir);
-        var env = new Dictionary<string, string>(options.Environment ?? new Dictionary<string, string>())
+        var env = new Dictionary<string, string>(options.Settings.ToEnvironment())   // the kernel resolves the same settings
         {
-            [Training.Budget.EnvironmentVariable] = options.Budget.Name,
-            [Models.Precisions.EnvironmentVariable] = options.Precision.Name(),
             ["RESNET_ROOT"] = RepoPaths.Root,
             ["RESNET_HEADLESS"] = "1",   // live notebook displays show their final state once (see Lab.LiveRun)
         };
@@ -135,7 +137,7 @@ public static class ReportBuilder
     static void WriteIndex(ReportOptions options, IReadOnlyList<NotebookReport> reports, DateTime started)
     {
         var info = TorchRuntime.Info();
-        var dataDir = Data.DataLocation.ResolveCifar10(options.Environment?.GetValueOrDefault("RESNET_DATA"), out var dataFrom);
+        var (dataDir, dataFrom) = (options.Settings.DataDir, options.Settings.DataFrom);
         var meta = new Dictionary<string, string>
         {
             ["Budget"] = options.Budget.Name,

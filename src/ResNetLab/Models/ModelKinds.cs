@@ -38,14 +38,8 @@ public static class Precisions
     /// <summary>fp32 or bf16: the word <see cref="Parse(string?)"/> reads and run names, tables and labels show.</summary>
     public static string Name(this Precision precision) => precision.ToString().ToLowerInvariant();
 
-    /// <summary>The environment variable that picks the precision of notebooks and reports (fp32, bf16 or auto).</summary>
-    public const string EnvironmentVariable = "RESNET_PRECISION";
-
     /// <summary>As <see cref="Parse(string?, bool)"/>, with this machine's CPU deciding auto.</summary>
     public static Precision Parse(string? text) => Parse(text, Runtime.CpuFeatures.HasNativeBf16);
-
-    /// <summary>The precision to use: the one named, else RESNET_PRECISION, else fp32 (as <see cref="Training.Budget.Default"/> for budgets).</summary>
-    public static Precision Default(string? text) => Parse(text ?? Environment.GetEnvironmentVariable(EnvironmentVariable));
 }
 
 /// <summary>The two block shapes of the paper (Fig. 5): two 3×3 layers, or 1×1 reduce, 3×3, 1×1 expand.</summary>

@@ -27,8 +27,13 @@ public static class RepoPaths
     /// <summary>Project-local .NET tools (dotnet-repl, dotnet-interactive) installed by environment/setup.sh.</summary>
     public static string ToolsDir => Path.Combine(Root, ".tools");
 
-    /// <summary>Default folder for run records: RESNET_RUNS, else runs/ in the checkout, else ./runs.</summary>
+    /// <summary>Names the runs folder when none is given.</summary>
+    public const string RunsVariable = "RESNET_RUNS";
+
+    /// <summary>Default folder for run records: RESNET_RUNS, else <see cref="DefaultRunsDir"/>.</summary>
     public static string RunsDir =>
-        Environment.GetEnvironmentVariable("RESNET_RUNS") is { Length: > 0 } r ? Path.GetFullPath(r)
-        : Path.Combine(TryRoot() ?? Directory.GetCurrentDirectory(), "runs");
+        Environment.GetEnvironmentVariable(RunsVariable) is { Length: > 0 } r ? Path.GetFullPath(r) : DefaultRunsDir;
+
+    /// <summary>runs/ in the checkout, else ./runs.</summary>
+    public static string DefaultRunsDir => Path.Combine(TryRoot() ?? Directory.GetCurrentDirectory(), "runs");
 }

@@ -60,16 +60,6 @@ public sealed record Budget(string Name, int Iterations, int EvalEvery, int Chec
             TrainImages: null, EvalImages: Quick.EvalImages, $"the paper's schedule shape over {iterations:N0} iterations (custom)");
     }
 
-    /// <summary>The environment variable that picks a budget for notebooks, reports and `resnet train`.</summary>
-    public const string EnvironmentVariable = "RESNET_BUDGET";
-
-    /// <summary>
-    /// The budget to use: the one named, else RESNET_BUDGET, else <see cref="Full"/> where CUDA trains (the paper's
-    /// schedule is hours there) and <see cref="Quick"/> on a CPU (minutes per network).
-    /// </summary>
-    public static Budget Default(string? name, bool cudaAvailable) =>
-        Parse(name ?? Environment.GetEnvironmentVariable(EnvironmentVariable) ?? (cudaAvailable ? Full : Quick).Name);
-
     /// <summary>The paper's recipe scaled to this budget.</summary>
     public TrainingRecipe Recipe(TrainingRecipe? paper = null) => (paper ?? TrainingRecipe.Paper).ScaledTo(Iterations);
 }

@@ -41,10 +41,14 @@ public class CliSurfaceTests
     static (int Code, string Output) Resnet(params string[] args) => ResnetWithRuns(null, args);
 
     /// <summary>`resnet ARGS` with RESNET_RUNS set to <paramref name="runsDir"/> (null: inherited).</summary>
-    static (int Code, string Output) ResnetWithRuns(string? runsDir, params string[] args)
+    static (int Code, string Output) ResnetWithRuns(string? runsDir, params string[] args) =>
+        ResnetWithEnv(runsDir is null ? [] : new() { ["RESNET_RUNS"] = runsDir }, args);
+
+    /// <summary>`resnet ARGS` with <paramref name="env"/> set on top of the inherited environment.</summary>
+    static (int Code, string Output) ResnetWithEnv(Dictionary<string, string> env, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (runsDir is not null) info.Environment["RESNET_RUNS"] = runsDir;
+        foreach (var (k, v) in env) info.Environment[k] = v;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "resnet.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["COLUMNS"] = "200";
@@ -70,6 +74,15 @@ public class CliSurfaceTests
         Assert.NotEqual(0, code);
         Assert.Contains("--precision: precision 'bf61' is not one of: fp32, bf16, auto", output);
         Assert.DoesNotContain("executing", output);   // refused before any notebook starts
+
+        // train, sweep and reports resolve their settings by one rule: a bad value names its flag, or the variable it came from.
+        (code, output) = Resnet("train", "--model", "resnet20", "--budget", "smok");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--budget: ", output);
+        Assert.Contains("'smok'", output);
+        (code, output) = ResnetWithEnv(new() { ["RESNET_BUDGET"] = "smok" }, "sweep", "status", "--plan", "degradation");
+        Assert.NotEqual(0, code);
+        Assert.Contains("RESNET_BUDGET (no --budget given): ", output);
 
         var runs = TestPaths.TempDir("dry-run");
         try
