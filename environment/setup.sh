@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-command environment for ResNetNotebooks (idempotent; safe to re-run; a second run changes nothing).
-#   bash environment/setup.sh            # everything: packages, natives fix, kernel tools, report tools, build, data
-#   bash environment/setup.sh --no-data  # skip data preparation
+#   bash environment/setup.sh            # everything: packages, natives fix, kernel tools, report tools, build, data, reference nets
+#   bash environment/setup.sh --no-data  # skip data preparation (CIFAR-10 and the reference nets)
 # Tool versions live in environment/versions.env; the SDK floor in global.json.
 # Each step prints what it did. Traps handled here are described in environment/README.md.
 set -euo pipefail
@@ -22,7 +22,7 @@ INTERACTIVE_VERSION=$DOTNET_INTERACTIVE_VERSION
 FSHARP_CORE_VERSION=$(sed -n 's/.*PackageVersion Include="FSharp.Core" Version="\([^"]*\)".*/\1/p' Directory.Packages.props)
 packages=${NUGET_PACKAGES:-$HOME/.nuget/packages}
 
-step "1/8 .NET SDK"
+step "1/9 .NET SDK"
 # (Filters read whole outputs — no `grep -q` on a pipe: with pipefail its early exit fails the pipeline.)
 if ! command -v dotnet >/dev/null || ! grep -q '^10\.' <<<"$(dotnet --list-sdks)"; then
   echo "  the .NET 10 SDK is required (https://dot.net/download); found: $(dotnet --list-sdks 2>/dev/null | tr '\n' ' ')" >&2
@@ -31,7 +31,7 @@ fi
 sdk=$(dotnet --version)   # the one global.json selects
 ok "SDK $sdk$([[ $sdk == "$DOTNET_SDK_TESTED" ]] || echo " (tested with $DOTNET_SDK_TESTED; fine within 10.0, doctor will note it)")"
 
-step "2/8 system packages (Jupyter, report rendering, native fix, data)"
+step "2/9 system packages (Jupyter, report rendering, native fix, data)"
 need=()
 command -v patchelf >/dev/null || need+=(patchelf)
 command -v g++ >/dev/null || need+=(g++)
@@ -54,11 +54,11 @@ else
   exit 1
 fi
 
-step "3/8 NuGet packages"
+step "3/9 NuGet packages"
 dotnet restore ResNetNotebooks.sln --verbosity quiet
 ok "restored ResNetNotebooks.sln"
 
-step "4/8 TorchSharp native library (libstdc++ compatibility, ENVIRONMENT Trap 1)"
+step "4/9 TorchSharp native library (libstdc++ compatibility, ENVIRONMENT Trap 1)"
 rid=$(bash environment/rid.sh)
 if [[ $rid == linux-* ]]; then
   bash environment/fix-torchsharp-native.sh "$packages/torchsharp/0.107.0/runtimes/$rid/native"
@@ -69,7 +69,7 @@ if ls /usr/lib/x86_64-linux-gnu/libtorch_cpu.so* >/dev/null 2>&1; then
   ok "note: a system libtorch is installed (python3-torch); the project loads the NuGet natives by full path (Trap 2)"
 fi
 
-step "5/8 notebook kernel tools in .tools/ (dotnet-repl $REPL_VERSION, dotnet-interactive $INTERACTIVE_VERSION)"
+step "5/9 notebook kernel tools in .tools/ (dotnet-repl $REPL_VERSION, dotnet-interactive $INTERACTIVE_VERSION)"
 install_tool() { # package version command
   if [[ -x .tools/$3 ]] && grep -qi "^$1 *$2 " <<<"$(dotnet tool list --tool-path .tools)"; then
     ok "$1 $2 already installed"
@@ -89,7 +89,7 @@ while IFS= read -r -d '' dll; do
 done < <(find .tools/.store -path '*/tools/*' -name FSharp.Core.dll -print0)
 ok "kernel FSharp.Core = $FSHARP_CORE_VERSION ($replaced copies replaced)"
 
-step "6/8 build (Release) and the notebook library folder"
+step "6/9 build (Release) and the notebook library folder"
 build_log=$(mktemp)
 if ! dotnet build ResNetNotebooks.sln -c Release --verbosity quiet --nologo >"$build_log" 2>&1; then
   cat "$build_log"; rm -f "$build_log"; echo "  build failed" >&2; exit 1
@@ -99,10 +99,10 @@ rm -f "$build_log"
 dotnet publish src/ResNetLab.Cli -c Release -r "$rid" --self-contained false -o artifacts/resnet --verbosity quiet --nologo
 ok "built; CLI and notebook library in artifacts/resnet/ (run it with environment/resnet)"
 
-step "7/8 Jupyter kernel (.NET (C#), this checkout's .tools/dotnet-interactive)"
+step "7/9 Jupyter kernel (.NET (C#), this checkout's .tools/dotnet-interactive)"
 bash environment/jupyter-kernel.sh
 
-step "8/8 CIFAR-10 data"
+step "8/9 CIFAR-10 data"
 if [[ $with_data == 0 ]]; then
   ok "skipped (--no-data)"
 else
@@ -118,5 +118,14 @@ else
     echo "  no CIFAR-10 data: download failed and no mirror is available; see data/README.md" >&2
     exit 1
   fi
+fi
+step "9/9 reference nets (fully trained ResNet-20/32/44/56, akamaster, BSD 2-Clause) in data/pretrained/"
+if [[ $with_data == 0 ]]; then
+  ok "skipped (--no-data)"
+else
+  # Download and verify (sha256, registry in src/ResNetLab/Models/Pretrained/ReferenceNets.cs); offline, the copy in ../shared.
+  offline=()
+  [[ -d $root/../shared/pretrained/akamaster ]] && offline=(--from "$root/../shared/pretrained/akamaster")
+  environment/resnet data pretrained "${offline[@]}" | sed 's/^/  /'
 fi
 printf '\nsetup complete. Next: environment/resnet doctor\n'

@@ -20,8 +20,8 @@ app.Configure(config =>
         .WithExample("reports").WithExample("reports", "--budget", "smoke", "--notebooks", "01,02");
     CliSurface.Add<TrainCommand>(config, "train").WithDescription("Train (or reuse, or resume) one run: the paper's CIFAR recipe at a budget.")
         .WithExample("train", "--model", "resnet20", "--budget", "smoke").WithExample("train", "--model", "resnet110", "--budget", "full", "--seed", "1");
-    CliSurface.Add<EvalCommand>(config, "eval").WithDescription("Test accuracy of a run, a checkpoint or PyTorch weights.")
-        .WithExample("eval", "--run", "runs/resnet20-A-cifar10-quick-s0").WithExample("eval", "--pytorch", "resnet20.pt", "--model", "resnet20", "--normalize", "cifar");
+    CliSurface.Add<EvalCommand>(config, "eval").WithDescription("Test accuracy of a run, a checkpoint, PyTorch weights or a fully trained reference net.")
+        .WithExample("eval", "--run", "runs/resnet20-A-cifar10-quick-s0").WithExample("eval", "--pretrained", "resnet56", "--json").WithExample("eval", "--pytorch", "resnet20.pt", "--model", "resnet20", "--normalize", "cifar");
     CliSurface.Add<ExportCommand>(config, "export").WithDescription("Write a run's weights as safetensors or a torch.save file (PyTorch key names).")
         .WithExample("export", "--run", "runs/resnet20-A-cifar10-quick-s0", "--out", "resnet20.safetensors")
         .WithExample("export", "--checkpoint", "runs/resnet20-A-cifar10-quick-s0/checkpoint.bin", "--format", "pytorch", "--out", "resnet20.pt");
@@ -51,11 +51,13 @@ app.Configure(config =>
         .WithExample("results", "--plan", "very-deep", "--budget", "full", "--seeds", "5").WithExample("results", "--plan", "degradation", "--budget", "smoke", "--seeds", "2", "--csv");
     config.AddBranch("data", data =>
     {
-        data.SetDescription("The CIFAR datasets: download the official archive, or show which copy is in use.");
+        data.SetDescription("The CIFAR datasets (download the official archive, or show which copy is in use) and the reference nets.");
         CliSurface.Add<DataDownloadCommand>(data, "download", "data").WithDescription("Download, verify (md5) and extract the official archive.")
             .WithExample("data", "download").WithExample("data", "download", "--dataset", "cifar100");
         CliSurface.Add<DataInfoCommand>(data, "info", "data").WithDescription("Where the dataset is, whether it is whole, and which copy it is.")
             .WithExample("data", "info").WithExample("data", "info", "--json");
+        CliSurface.Add<DataPretrainedCommand>(data, "pretrained", "data").WithDescription("Put the fully trained reference nets in data/pretrained (download, else --from an offline copy; sha256 verified).")
+            .WithExample("data", "pretrained").WithExample("data", "pretrained", "--from", "../shared/pretrained/akamaster");
     });
 });
 return CliErrors.Run(() =>

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using ResNetLab.Data;
+using ResNetLab.Models.Pretrained;
 using ResNetLab.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -83,5 +84,31 @@ public sealed class DataInfoCommand : Command<DataInfoCommand.Settings>
             if (problems.Count > 0) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(format.FixHint)}[/]");
         }
         return problems.Count == 0 ? 0 : 1;
+    }
+}
+
+/// <summary>`resnet data pretrained`: the reference nets into data/pretrained/, each verified by its sha256 (setup.sh runs it).</summary>
+public sealed class DataPretrainedCommand : AsyncCommand<DataPretrainedCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--from <DIR>")]
+        [Description("Offline copy to take files from when the download fails (e.g. ../shared/pretrained/akamaster)")]
+        public string? From { get; init; }
+
+        [CommandOption("--out <DIR>")]
+        [Description("Folder to install into (default: data/pretrained in the checkout)")]
+        public string? Out { get; init; }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        if (settings.From is { } from && !Directory.Exists(from)) throw new DirectoryNotFoundException($"--from {from}: no such folder");
+        var folder = Path.GetFullPath(settings.Out ?? ReferenceNets.DefaultFolder);
+        var installed = await ReferenceNetInstaller.InstallAsync(folder, settings.From, cancellation: cancellation);
+        foreach (var n in installed)
+            Console.WriteLine($"{n.Net.File}: {n.Outcome.ToString().ToLowerInvariant()}, sha256 verified");
+        Console.WriteLine($"in {folder}, with the licence notice {ReferenceNets.LicenceFile} ({ReferenceNets.Licence})");
+        return 0;
     }
 }

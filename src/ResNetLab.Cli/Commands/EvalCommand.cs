@@ -3,6 +3,7 @@ using System.Text.Json;
 using ResNetLab.Data;
 using ResNetLab.Models;
 using ResNetLab.Models.Interop;
+using ResNetLab.Models.Pretrained;
 using ResNetLab.Runtime;
 using ResNetLab.Training;
 using Spectre.Console;
@@ -11,11 +12,15 @@ using TorchSharp;
 
 namespace ResNetLab.Cli.Commands;
 
-/// <summary>`resnet eval`: test accuracy of a run, a checkpoint, or PyTorch weights on the whole test set.</summary>
+/// <summary>`resnet eval`: test accuracy of a run, a checkpoint, PyTorch weights or a reference net on the whole test set.</summary>
 public sealed class EvalCommand : Command<EvalCommand.Settings>
 {
     public sealed class Settings : TrainedRunSettings
     {
+        [CommandOption("--pretrained <NAME>")]
+        [Description("A fully trained reference net from data/pretrained (e.g. resnet56; `resnet models` marks them), with its own normalisation")]
+        public string? Pretrained { get; init; }
+
         [CommandOption("--pytorch <FILE>")]
         [Description("A torch.save state_dict or checkpoint, or a .safetensors file (needs --model and --normalize)")]
         public string? PyTorch { get; init; }
@@ -54,12 +59,20 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     }
 
     public sealed record EvalReport(double Accuracy, double Error, int Images, double Loss, string Model, string Weights,
-                                    string Normalization, string Dataset, string DataSource, string DataLabel);
+                                    string Normalization, string Dataset, string DataSource, string DataLabel, double Seconds)
+    {
+        /// <summary>For a reference net: the accuracy its file claims (%, official test set); null otherwise.</summary>
+        public double? ClaimedAccuracyPercent { get; init; }
+    }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var sources = new[] { settings.Run, settings.Checkpoint, settings.PyTorch }.Count(s => s is not null);
-        if (sources != 1) throw new ArgumentException("give exactly one of --run DIR, --checkpoint FILE, --pytorch FILE --model NAME");
+        var sources = new[] { settings.Run, settings.Checkpoint, settings.PyTorch, settings.Pretrained }.Count(s => s is not null);
+        if (sources != 1) throw new ArgumentException("give exactly one of --run DIR, --checkpoint FILE, --pytorch FILE --model NAME, --pretrained NAME");
+        var reference = settings.Pretrained is { } name ? CliParse.Flag("--pretrained", () => ReferenceNets.Get(name)) : null;
+        if (reference is not null && new[] { settings.Model, settings.Shortcut, settings.Normalize, settings.Dataset }.Any(s => s is not null))
+            throw new ArgumentException($"--pretrained {reference.Model} is a CIFAR-10 net with option A shortcuts and its own normalisation " +
+                                        $"({reference.Normalization.ToString().ToLowerInvariant()}): drop --model, --shortcut, --normalize and --dataset");
         var device = CliParse.Flag("--device", () => TorchRuntime.ParseDevice(settings.Device));
         TorchRuntime.Initialize(device, settings.Threads);
         var dev = TorchRuntime.Device;
@@ -67,7 +80,12 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         string weights;
         RunConfig? config = null;
         Normalization? trained = null;
-        if (settings.PyTorch is null)
+        if (reference is not null)
+        {
+            weights = ReferenceNets.Verified(reference);
+            trained = reference.InputNormalization;
+        }
+        else if (settings.PyTorch is null)
         {
             var path = settings.Checkpoint ?? Path.Combine(RunFolder(settings.Run!, settings.Runs), Training.Runs.CheckpointFile);
             var state = Training.Checkpoint.ReadState(path);
@@ -87,22 +105,26 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             ? Normalization.For(CliParse.Flag("--normalize", () => Normalization.ParseKind(kind)), data.TrainImages)
             : trained!;
 
-        using var model = config is not null
-            ? ModelZoo.Create(config.Model, config.Shortcut, format.Classes)
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var model = reference is not null ? ReferenceNets.Load(reference)
+            : config is not null ? ModelZoo.Create(config.Model, config.Shortcut, format.Classes)
             : ModelZoo.Create(settings.Model!, CliParse.Shortcut(settings.Shortcut), format.Classes);
         if (config is not null) Training.Checkpoint.Load(weights, model, optimizer: null);
-        else model.LoadPyTorch(weights);
+        else if (reference is null) model.LoadPyTorch(weights);
         model.to(dev);
 
         var result = TestSet.Evaluate(model, data, normalization, dev);
         var report = new EvalReport(result.Accuracy, result.Error, result.Images, result.Loss, model.Name, Path.GetFullPath(weights),
-            normalization.Kind.ToString().ToLowerInvariant(), format.DisplayName, DataSource.Name(data.Source), DataSource.Label(data.Source, format));
+            normalization.Kind.ToString().ToLowerInvariant(), format.DisplayName, DataSource.Name(data.Source), DataSource.Label(data.Source, format),
+            Math.Round(watch.Elapsed.TotalSeconds, 1)) { ClaimedAccuracyPercent = reference?.ClaimedAccuracyPercent };
         if (settings.Json)
             Console.WriteLine(JsonSerializer.Serialize(report, RunJson.Options));
         else
             AnsiConsole.MarkupLine(Markup.Escape(
                 $"{report.Model}: test accuracy {report.Accuracy:P2} (error {report.Error:P2}, loss {report.Loss:F4}) on {report.Images:N0} images " +
-                $"of {report.DataLabel}; normalisation {report.Normalization}; weights {report.Weights}"));
+                $"of {report.DataLabel}; normalisation {report.Normalization}; weights {report.Weights}; {report.Seconds:0.0} s" +
+                (reference is null ? "" : $". The file claims {reference.ClaimedAccuracyPercent:0.00}% on the official test set" +
+                    (data.Source == DataSourceKind.Mirror ? " (the lossy mirror costs nets trained on the official images about ten points)" : ""))));
         return 0;
     }
 

@@ -2,13 +2,17 @@ using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ResNetLab.Models;
+using ResNetLab.Models.Pretrained;
 using ResNetLab.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace ResNetLab.Cli.Commands;
 
-/// <summary>`resnet models`: every registered architecture with parameters and multiply-adds, measured from the module.</summary>
+/// <summary>
+/// `resnet models`: every registered architecture with parameters and multiply-adds, measured from the module, and a
+/// mark where fully trained reference weights exist (`resnet eval --pretrained NAME`).
+/// </summary>
 public sealed class ModelsCommand : Command<ModelsCommand.Settings>
 {
     public sealed class Settings : CommandSettings
@@ -54,13 +58,16 @@ public sealed class ModelsCommand : Command<ModelsCommand.Settings>
         });
         // Fits 80 columns; multiply-adds at the paper's input size (32² CIFAR, 224² ImageNet).
         var table = new Table().Border(TableBorder.Simple)
-            .AddColumns("model", "family", "depth", "block", "shortcut", "parameters", "mult-adds");
+            .AddColumns("model", "family", "depth", "block", "shortcut", "parameters", "mult-adds", "trained");
         foreach (var c in table.Columns) c.Padding(new Padding(0, 0, 1, 0));
         foreach (var c in table.Columns.Skip(2)) c.RightAligned();
         foreach (var r in measured)
             table.AddRow(r.Name, r.Family.ToString(), r.Depth.ToString(), r.Block.ToString().ToLowerInvariant(),
-                         r.Shortcut?.ToString() ?? "plain", $"{r.Parameters:N0}", $"{r.MultiplyAdds / 1e9:0.000}×10⁹");
+                         r.Shortcut?.ToString() ?? "plain", $"{r.Parameters:N0}", $"{r.MultiplyAdds / 1e9:0.000}×10⁹", r.ReferenceWeights is null ? "" : "✓");
         AnsiConsole.Write(table);
+        if (measured.Any(r => r.ReferenceWeights is not null))
+            AnsiConsole.MarkupLine(Markup.Escape($"✓ trained: fully trained reference weights ({ReferenceNets.Publisher}, {ReferenceNets.Licence}) — " +
+                                                 "`resnet eval --pretrained NAME`; in a notebook lab.Pretrained(\"NAME\")"));
         return 0;
     }
 }
