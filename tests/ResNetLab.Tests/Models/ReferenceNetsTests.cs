@@ -180,7 +180,7 @@ public class ReferenceNetsTests
                 Assert.Contains("sha256", e.Message);
                 Assert.DoesNotContain("resnet20", e.Message);
                 Assert.False(File.Exists(Path.Combine(dir, "c", ReferenceNets.Get("resnet44").File)));
-                Assert.Empty(Directory.GetFiles(Path.Combine(dir, "c"), "*.part"));
+                Assert.Empty(Directory.GetFiles(Path.Combine(dir, "c"), "*.tmp"));
             }
         }
         finally { Directory.Delete(dir, true); }

@@ -22,7 +22,7 @@ public sealed record InstalledNet(ReferenceNet Net, string Path, InstallOutcome 
 /// <summary>
 /// Puts the reference nets in a folder (data/pretrained): each file that is not already there and verified is
 /// downloaded from its address, else (offline) copied from an offline copy such as ../shared/pretrained/akamaster;
-/// either way it lands under a temporary name and is renamed into place only after its sha256 matches. The licence
+/// either way it lands under a temporary name and is renamed into place only after its sha256 matches (AtomicFile). The licence
 /// notice (LICENSE) goes beside the files, and a README.md says where they are from.
 /// </summary>
 public static class ReferenceNetInstaller
@@ -62,14 +62,12 @@ public static class ReferenceNetInstaller
 
     static async Task<bool> TryDownload(HttpClient http, string url, string path, ReferenceNet? net, List<string> why, CancellationToken cancellation)
     {
-        var part = $"{path}.{Guid.NewGuid():N}.part";
+        byte[] bytes;
         try
         {
-            using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellation);
+            using var response = await http.GetAsync(url, cancellation);
             if (!response.IsSuccessStatusCode) { why.Add($"download {url}: HTTP {(int)response.StatusCode}"); return false; }
-            await using (var target = File.Create(part))
-                await response.Content.CopyToAsync(target, cancellation);
-            return Accept(part, path, net, $"the download from {url}", why);
+            bytes = await response.Content.ReadAsByteArrayAsync(cancellation);   // a few MB at most
         }
         catch (HttpRequestException e)
         {
@@ -81,37 +79,36 @@ public static class ReferenceNetInstaller
             why.Add($"download {url} timed out");
             return false;
         }
-        finally
-        {
-            if (File.Exists(part)) File.Delete(part);
-        }
+        return Place(path, net, $"the download from {url}", temp => File.WriteAllBytes(temp, bytes), why);
     }
 
     static bool TryCopy(string source, string path, ReferenceNet? net, List<string> why)
     {
         if (!File.Exists(source)) { why.Add($"no offline copy {source}"); return false; }
-        var part = $"{path}.{Guid.NewGuid():N}.part";
-        try
-        {
-            File.Copy(source, part, overwrite: true);
-            return Accept(part, path, net, $"the offline copy {source}", why);
-        }
-        finally
-        {
-            if (File.Exists(part)) File.Delete(part);
-        }
+        return Place(path, net, $"the offline copy {source}", temp => File.Copy(source, temp, overwrite: true), why);
     }
 
-    /// <summary>Rename a fetched file into place if it is the published one (any file is accepted for a null net: the licence).</summary>
-    static bool Accept(string part, string path, ReferenceNet? net, string what, List<string> why)
+    /// <summary>
+    /// Write a fetched file under a temporary name and rename it into place only if it is the published one (a null
+    /// net, the licence, is taken as it is); a mismatch leaves nothing behind and says why.
+    /// </summary>
+    static bool Place(string path, ReferenceNet? net, string what, Action<string> fetch, List<string> why)
     {
-        if (net is not null && ReferenceNets.Sha256Of(part) is var sha && sha != net.Sha256)
+        try
         {
-            why.Add($"{what} has sha256 {sha}, expected {net.Sha256}");
+            AtomicFile.Replace(path, temp =>
+            {
+                fetch(temp);
+                if (net is not null && ReferenceNets.Sha256Of(temp) is var sha && sha != net.Sha256)
+                    throw new InvalidDataException($"{what} has sha256 {sha}, expected {net.Sha256}");
+            }, net is null ? "the licence notice" : $"the reference weights of {net.Model}");
+            return true;
+        }
+        catch (InvalidDataException e)
+        {
+            why.Add(e.Message);
             return false;
         }
-        File.Move(part, path, overwrite: true);
-        return true;
     }
 
     static async Task InstallLicence(string folder, string? offlineCopy, HttpClient http, List<string> problems, CancellationToken cancellation)
