@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using ResNetLab.Models;
 using ResNetLab.Models.Pretrained;
@@ -41,9 +42,14 @@ public sealed class ModelsCommand : Command<ModelsCommand.Settings>
 
         if (settings.Json)
         {
-            var rows = ModelZoo.List(settings.Pattern, shortcut);
             var options = new JsonSerializerOptions { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
-            Console.WriteLine(JsonSerializer.Serialize(rows, options));
+            var rows = new JsonArray([.. ModelZoo.List(settings.Pattern, shortcut).Select(info =>
+            {
+                var row = JsonSerializer.SerializeToNode(info, options)!.AsObject();
+                row["ReferenceWeights"] = ReferenceNets.Find(info.Name, info.Shortcut)?.File;   // null: no fully trained weights
+                return (JsonNode)row;
+            })]);
+            Console.WriteLine(rows.ToJsonString(options));
             return 0;
         }
         // Measuring traces one forward pass per model (the ImageNet ones at 224²): show progress while it runs.
@@ -58,16 +64,17 @@ public sealed class ModelsCommand : Command<ModelsCommand.Settings>
         });
         // Fits 80 columns; multiply-adds at the paper's input size (32² CIFAR, 224² ImageNet).
         var table = new Table().Border(TableBorder.Simple)
-            .AddColumns("model", "family", "depth", "block", "shortcut", "parameters", "mult-adds", "trained");
+            .AddColumns("model", "family", "depth", "block", "shortcut", "parameters", "mult-adds", "ref");
         foreach (var c in table.Columns) c.Padding(new Padding(0, 0, 1, 0));
         foreach (var c in table.Columns.Skip(2)) c.RightAligned();
         foreach (var r in measured)
             table.AddRow(r.Name, r.Family.ToString(), r.Depth.ToString(), r.Block.ToString().ToLowerInvariant(),
-                         r.Shortcut?.ToString() ?? "plain", $"{r.Parameters:N0}", $"{r.MultiplyAdds / 1e9:0.000}×10⁹", r.ReferenceWeights is null ? "" : "✓");
+                         r.Shortcut?.ToString() ?? "plain", $"{r.Parameters:N0}", $"{r.MultiplyAdds / 1e9:0.000}×10⁹",
+                         ReferenceNets.Find(r.Name, r.Shortcut) is null ? "" : "✓");
         AnsiConsole.Write(table);
-        if (measured.Any(r => r.ReferenceWeights is not null))
-            AnsiConsole.MarkupLine(Markup.Escape($"✓ trained: fully trained reference weights ({ReferenceNets.Publisher}, {ReferenceNets.Licence}) — " +
-                                                 "`resnet eval --pretrained NAME`; in a notebook lab.Pretrained(\"NAME\")"));
+        if (measured.Any(r => ReferenceNets.Find(r.Name, r.Shortcut) is not null))
+            Console.WriteLine($"ref ✓: fully trained reference weights ({ReferenceNets.Publisher}, BSD 2-Clause) in data/pretrained — " +
+                              "`resnet eval --pretrained NAME`; in a notebook lab.Pretrained(\"NAME\")");
         return 0;
     }
 }

@@ -62,10 +62,7 @@ public enum ModelFamily
     ImageNet,
 }
 
-/// <summary>
-/// One registered architecture with its measured size (see <see cref="ModelZoo.List"/>) and, where a fully trained
-/// reference net of it exists (<see cref="Pretrained.ReferenceNets"/>), that file's name.
-/// </summary>
+/// <summary>One registered architecture with its measured size (see <see cref="ModelZoo.List"/>).</summary>
 public sealed record ModelInfo(
     string Name,
     ModelFamily Family,
@@ -76,8 +73,7 @@ public sealed record ModelInfo(
     int NumClasses,
     int InputSize,
     long Parameters,
-    long MultiplyAdds,
-    string? ReferenceWeights = null);
+    long MultiplyAdds);
 
 /// <summary>Construction options shared by every architecture; the same names mean the same thing everywhere.</summary>
 /// <param name="Shortcut">Shortcut option; null takes the family default (A for CIFAR §4.2, B for ImageNet §3.3).

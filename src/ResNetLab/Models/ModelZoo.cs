@@ -107,8 +107,7 @@ public static class ModelZoo
             using var model = new ResNetModel(spec, new ModelOptions(shortcut));
             var report = Complexity.Measure(model, spec.InputSize);
             return new ModelInfo(spec.Name, spec.Family, spec.Depth, spec.Block, model.Shortcut, spec.Residual,
-                                 model.NumClasses, spec.InputSize, report.Parameters, report.MultiplyAdds,
-                                 Pretrained.ReferenceNets.Find(spec.Name, model.Shortcut)?.File);
+                                 model.NumClasses, spec.InputSize, report.Parameters, report.MultiplyAdds);
         });
 
     /// <summary>§4.2's "6n+2" at any n: resnet38, plain14; bottleneck CIFAR nets at any 9n+2: resnet29-bottleneck.</summary>

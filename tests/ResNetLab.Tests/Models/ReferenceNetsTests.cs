@@ -87,8 +87,8 @@ public class ReferenceNetsTests
         }
         Assert.Equal(NormalizationKind.ImageNet, net.Normalization);
         Assert.Equal(ModelZoo.Spec(model).Depth, net.Depth);
-        Assert.Equal(net.File, ModelZoo.Info(model).ReferenceWeights);
-        Assert.Null(ModelZoo.Info(model, ShortcutOption.B).ReferenceWeights);   // the files are option A
+        Assert.Same(net, ReferenceNets.Find(model, ShortcutOption.A));
+        Assert.Null(ReferenceNets.Find(model, ShortcutOption.B));   // the files are option A
     }
 
     [Fact]
