@@ -4,6 +4,7 @@
 // (using directives here would not reach the notebook: the setup cell has its own.)
 // "Metadata file ... could not be found" below means: run `bash environment/setup.sh` first.
 #r "../artifacts/resnet/TorchSharp.dll"
+#r "../artifacts/resnet/ResNetLab.Core.dll"
 #r "../artifacts/resnet/ResNetLab.dll"
 #r "../artifacts/resnet/ResNetLab.Notebooks.dll"
 #r "../artifacts/resnet/Plotly.NET.dll"

@@ -12,10 +12,32 @@ public class ArchitectureTests
     /// <summary>Lower layers first; a namespace may use only those before it.</summary>
     static readonly string[] Layers = ["Runtime", "Data", "Models", "Paper", "Training", "Analysis", "Charts", "Sweeps", "Diagnostics"];
 
-    static IEnumerable<string> LibrarySources() =>
-        Directory.EnumerateFiles(Path.Combine(TestPaths.Root, "src", "ResNetLab"), "*.cs", SearchOption.AllDirectories)
+    static IEnumerable<string> LibrarySources() => Sources("ResNetLab.Core").Concat(Sources("ResNetLab"));
+
+    static IEnumerable<string> Sources(string project) =>
+        Directory.EnumerateFiles(Path.Combine(TestPaths.Root, "src", project), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") &&
                         !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"));
+
+    [Fact]
+    public void The_core_stands_alone_small_with_no_environment_and_no_study_tools()
+    {
+        var core = Path.Combine(TestPaths.Root, "src", "ResNetLab.Core");
+        var project = File.ReadAllText(Path.Combine(core, "ResNetLab.Core.csproj"));
+        Assert.DoesNotContain("ProjectReference", project, StringComparison.Ordinal);   // the compiler enforces the rest
+        var files = Sources("ResNetLab.Core").ToList();
+        var lines = files.Sum(f => File.ReadLines(f).Count());
+        Assert.True(lines <= 3_500, $"src/ResNetLab.Core has {lines:N0} lines; the core is meant to be read in one sitting (≤ 3,500)");
+        var forbidden = new Regex(@"Environment\.GetEnvironmentVariable|\bLesion|\bGradientRoute|\bRoute\b|Microsoft\.Data\.Analysis|Plotly");
+        var offenders = files.SelectMany(f => File.ReadLines(f).Select((line, i) => (f, line, i)))
+            .Where(x => forbidden.IsMatch(x.line))
+            .Select(x => $"{Path.GetFileName(x.f)}:{x.i + 1}: {x.line.Trim()}").ToList();
+        Assert.Empty(offenders);
+        // What the issue names as the core is there: blocks, the model and its registry, data, the loop and its config.
+        foreach (var name in new[] { "Models/Blocks.cs", "Models/ResNetModel.cs", "Models/ModelZoo.cs", "Data/CifarLoader.cs",
+                                     "Training/Trainer.cs", "Training/RunConfig.cs", "Training/MomentumSgd.cs", "Training/LearningRateSchedule.cs" })
+            Assert.True(File.Exists(Path.Combine(core, name)), $"{name} is not in the core");
+    }
 
     static string Layer(string ns) => ns.Split('.')[1];
 

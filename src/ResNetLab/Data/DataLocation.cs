@@ -8,7 +8,7 @@ public static class DataLocation
     /// <summary>Environment variable naming the data folder (or its parent) when no path is given.</summary>
     public const string EnvironmentVariable = "RESNET_DATA";
     /// <summary>Folder name of the CIFAR-10 binary files, as the official archive extracts it.</summary>
-    public const string Cifar10Folder = "cifar-10-batches-bin";
+    public const string Cifar10Folder = Cifar10Files.Folder;
 
     /// <summary>
     /// Resolve the cifar-10-batches-bin folder. A given path may be the folder itself or its parent.

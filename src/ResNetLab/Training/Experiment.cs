@@ -99,10 +99,6 @@ public static class Experiment
     public static ResNetModel CreateModel(RunConfig config) =>
         ModelZoo.Create(config.Model, new ModelOptions(config.Shortcut, config.Format.Classes, config.ZeroInitResidual));
 
-    /// <summary>The warm-up a run gets: forced on or off by the config, else the paper's (§4.2) from 110 layers; fitted to the schedule (<see cref="WarmupRule.For"/>).</summary>
-    public static WarmupRule? WarmupFor(bool? setting, int depth, TrainingRecipe recipe) =>
-        setting ?? depth >= WarmupRule.PaperMinimumDepth ? WarmupRule.For(recipe) : null;
-
     /// <summary>
     /// The config with the model's default shortcut made explicit (from its spec), so `resnet20` and
     /// `resnet20` with shortcut A are one run; validates the model and dataset names before any work. A name the

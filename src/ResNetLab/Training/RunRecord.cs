@@ -24,17 +24,6 @@ public enum RunStatus
     Failed,
 }
 
-/// <summary>One evaluation point (metrics.csv row). Train figures are over the batches seen since the previous row.</summary>
-public sealed record MetricsRow(
-    int Iteration,
-    double LearningRate,
-    double TrainLoss,
-    double TrainError,
-    double TestLoss,
-    double TestError,
-    double ImagesPerSecond,
-    double ElapsedSeconds);
-
 /// <summary>The last evaluation of a run; <see cref="TestAccuracy"/> = 1 − <see cref="TestError"/>.</summary>
 public sealed record FinalMetrics(double TrainLoss, double TrainError, double TestLoss, double TestError, int EvalImages)
 {
@@ -119,19 +108,4 @@ public sealed record RunRecord
         (Config.Precision == Models.Precision.Fp32 ? "" : $" · {Config.Precision.Name()}") +
         (Config.ZeroInitResidual ? " · zero-init" : "") +
         (Config.FittedWarmup?.RampIterations is { } ramp ? $" · warm-up ramp {ramp}" : "");
-}
-
-/// <summary>The JSON conventions of run records: snake_case names, enums as lower-case strings, indented.</summary>
-public static class RunJson
-{
-    /// <summary>The options every run.json is written and read with.</summary>
-    public static JsonSerializerOptions Options { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,   // NaN before the first batch of an interval
-        RespectNullableAnnotations = true,   // a damaged file's "name": null is refused when read, not an NRE later
-    };
 }

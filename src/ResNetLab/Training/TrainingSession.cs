@@ -37,7 +37,7 @@ public sealed class TrainingSession : IDisposable
         model.to(device);
         if (model is ResNetModel resnet) resnet.Precision = config.Precision;
         else if (config.Precision != Precision.Fp32) throw new ArgumentException($"precision {config.Precision} needs a ResNetModel, not {model.GetType().Name}");
-        Warmup = Experiment.WarmupFor(config.Warmup, model is ResNetModel net ? net.Depth : 0, recipe);
+        Warmup = WarmupRule.Of(config.Warmup, model is ResNetModel net ? net.Depth : 0, recipe);
         optimizer = new MomentumSgd(model.named_parameters().Select(p => (p.name, p.parameter)), recipe.Momentum, recipe.WeightDecay);
 
         if (folder.ReadCheckpointState() is { } state && state.ConfigHash != config.Hash)

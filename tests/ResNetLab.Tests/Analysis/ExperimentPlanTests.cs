@@ -111,8 +111,8 @@ public class BeyondThePaperPlanTests
                 Assert.True(p.Spec.PreActivation);
                 Assert.Equal(o.Spec.Depth, p.Spec.Depth);
                 Assert.Equal((o.Budget, o.Seed, o.ResolvedRecipe), (p.Budget, p.Seed, p.ResolvedRecipe));
-                Assert.Equal(Experiment.WarmupFor(o.Warmup, o.Spec.Depth, o.ResolvedRecipe), Experiment.WarmupFor(p.Warmup, p.Spec.Depth, p.ResolvedRecipe));
-                Assert.NotNull(Experiment.WarmupFor(p.Warmup, p.Spec.Depth, p.ResolvedRecipe));   // 110 and 164 layers: §4.2's warm-up (a ramp at short budgets)
+                Assert.Equal(WarmupRule.Of(o.Warmup, o.Spec.Depth, o.ResolvedRecipe), WarmupRule.Of(p.Warmup, p.Spec.Depth, p.ResolvedRecipe));
+                Assert.NotNull(WarmupRule.Of(p.Warmup, p.Spec.Depth, p.ResolvedRecipe));   // 110 and 164 layers: §4.2's warm-up (a ramp at short budgets)
             }
             Assert.Equal("preact-resnet1001", plan.NotTrained.Model);
             Assert.Equal(TrainingRecipe.Paper.Iterations, plan.NotTrained.ResolvedRecipe.Iterations);

@@ -67,10 +67,10 @@ public class ResumeRngTests
     {
         random.manual_seed(7);
         using (rand(100)) { }
-        var saved = Checkpoint.RngState();
+        var saved = GeneratorState.Capture();
         using var expected = rand(1000);
         using (rand(37)) { }
-        Checkpoint.RestoreRng(saved);
+        GeneratorState.Restore(saved);
         using var again = rand(1000);
         Assert.True(TensorAssert.Same(expected, again));
     }

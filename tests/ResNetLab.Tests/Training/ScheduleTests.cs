@@ -105,11 +105,11 @@ public class ScheduleTests
     public void The_paper_warms_up_from_110_layers()
     {
         var paper = TrainingRecipe.Paper;
-        Assert.Null(Experiment.WarmupFor(null, 56, paper));
-        Assert.Equal(WarmupRule.Paper, Experiment.WarmupFor(null, 110, paper));
-        Assert.Equal(WarmupRule.Paper, Experiment.WarmupFor(null, 1202, paper));
-        Assert.Equal(WarmupRule.Paper, Experiment.WarmupFor(true, 20, paper));
-        Assert.Null(Experiment.WarmupFor(false, 110, paper));
+        Assert.Null(WarmupRule.Of(null, 56, paper));
+        Assert.Equal(WarmupRule.Paper, WarmupRule.Of(null, 110, paper));
+        Assert.Equal(WarmupRule.Paper, WarmupRule.Of(null, 1202, paper));
+        Assert.Equal(WarmupRule.Paper, WarmupRule.Of(true, 20, paper));
+        Assert.Null(WarmupRule.Of(false, 110, paper));
     }
 
     [Fact]

@@ -189,7 +189,7 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
     /// <summary>
     /// A study's own forward for some blocks: called with each block's name, the block and its input; a tensor it
     /// returns is that block's output, null runs the block as built. Null (the default) runs every block as built.
-    /// Study tools set it from outside — lesions and path routing (Analysis.Lesions) build on <see cref="ResidualBlock.Branch"/>,
+    /// Study tools set it from outside (in the ResNetLab library) and build on <see cref="ResidualBlock.Branch"/>,
     /// <see cref="ResidualBlock.ShortcutOf"/> and <see cref="ResidualBlock.Join"/> — so the model knows nothing of them.
     /// </summary>
     public Func<string, ResidualBlock, Tensor, Tensor?>? BlockForward { get; set; }

@@ -36,7 +36,7 @@ public sealed record CifarFormat(
 
     /// <summary>CIFAR-10: five training batches, 1 label byte, 10 classes — the paper's §4.2 dataset.</summary>
     public static readonly CifarFormat Cifar10 = new(
-        "cifar10", "CIFAR-10", DataLocation.Cifar10Folder, Cifar10Files.TrainFiles, Cifar10Files.RecordsPerFile,
+        "cifar10", "CIFAR-10", Cifar10Files.Folder, Cifar10Files.TrainFiles, Cifar10Files.RecordsPerFile,
         Cifar10Files.TestFile, Cifar10Files.RecordsPerFile, LabelBytes: 1, LabelIndex: 0, Classes: 10,
         "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", "c32a1d4ab5d03f1284b67883e8d87530");
 

@@ -1,4 +1,3 @@
-using Microsoft.Data.Analysis;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -12,16 +11,7 @@ public sealed record LayerComplexity(string Name, string Kind, long[] InputShape
 }
 
 /// <summary>Parameters and multiply-adds of a module; multiply-adds count conv + fc layers, as Table 1 does.</summary>
-public sealed record ComplexityReport(IReadOnlyList<LayerComplexity> Layers, long Parameters, long MultiplyAdds)
-{
-    /// <summary>Per-layer view for notebooks: name, kind, output shape, parameters, multiply-adds.</summary>
-    public DataFrame ToDataFrame() => new(
-        new StringDataFrameColumn("Layer", Layers.Select(l => l.Name)),
-        new StringDataFrameColumn("Kind", Layers.Select(l => l.Kind)),
-        new StringDataFrameColumn("Output", Layers.Select(l => l.OutputText)),
-        new Int64DataFrameColumn("Parameters", Layers.Select(l => l.Parameters)),
-        new Int64DataFrameColumn("MultiplyAdds", Layers.Select(l => l.MultiplyAdds)));
-}
+public sealed record ComplexityReport(IReadOnlyList<LayerComplexity> Layers, long Parameters, long MultiplyAdds);
 
 /// <summary>
 /// Measures a module by tracing shapes on one real forward pass (hooks on Conv2d/Linear/BatchNorm2d), not by formula,

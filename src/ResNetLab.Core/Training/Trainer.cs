@@ -19,7 +19,7 @@ public enum TrainerStop
 }
 
 /// <summary>
-/// Where a trainer's results go. The trainer computes and never writes a file; its owner (a <see cref="TrainingSession"/>)
+/// Where a trainer's results go. The trainer computes and never writes a file; its owner (the ResNetLab library's TrainingSession)
 /// persists through the run folder. <see cref="Checkpoint"/> must have made the state durable when it returns.
 /// </summary>
 public sealed record TrainerCallbacks
@@ -32,7 +32,7 @@ public sealed record TrainerCallbacks
 
     /// <summary>
     /// After each iteration in <see cref="SnapshotIterations"/> (0: before the first step), with the iteration: keep the
-    /// weights as they are now (<see cref="Snapshots"/>). Called again for the same iteration after a resume.
+    /// weights as they are now (the run store keeps them as snapshots). Called again for the same iteration after a resume.
     /// </summary>
     public Action<int>? Snapshot { get; init; }
 
@@ -92,7 +92,7 @@ public sealed class Trainer
     readonly Stopwatch session = new();
     int sessionStart;
 
-    /// <summary>Continue from a checkpoint's state (weights and momentum are loaded by <see cref="Checkpoint.Load"/>).</summary>
+    /// <summary>Continue from a checkpoint's state (weights and momentum are loaded by the run store's checkpoint reader).</summary>
     public void Restore(CheckpointState state)
     {
         Iteration = state.Iteration;
@@ -101,7 +101,7 @@ public sealed class Trainer
         Metrics.AddRange(state.Metrics);
         elapsedBefore = state.ElapsedSeconds;
         LastCheckpoint = state.Iteration;
-        Checkpoint.RestoreRng(state.CpuRngState);
+        GeneratorState.Restore(state.CpuRngState);
     }
 
     /// <summary>
@@ -232,7 +232,7 @@ public sealed class Trainer
         {
             Config = config, ConfigHash = configHash, Iteration = Iteration, Warmup = schedule.State, Interval = interval,
             Metrics = [.. Metrics], ElapsedSeconds = ElapsedSeconds, Normalization = loader.Normalization,
-            CpuRngState = Checkpoint.RngState(),
+            CpuRngState = GeneratorState.Capture(),
         };
         callbacks.Checkpoint?.Invoke(state);
         LastCheckpoint = Iteration;

@@ -63,6 +63,10 @@ public sealed record WarmupRule(double LearningRate = 0.01, double UntilTrainErr
     /// <summary>The paper warms up its 110-layer network; we apply the same rule at that depth and beyond (1202).</summary>
     public const int PaperMinimumDepth = 110;
 
+    /// <summary>The warm-up a run gets: forced on or off by <paramref name="setting"/>, else the paper's (§4.2) from 110 layers; fitted to the schedule (<see cref="For"/>).</summary>
+    public static WarmupRule? Of(bool? setting, int depth, TrainingRecipe recipe) =>
+        setting ?? depth >= PaperMinimumDepth ? For(recipe) : null;
+
     /// <summary>
     /// The warm-up fitted to a schedule. Where §4.2's rule can end within the first half of the iterations before the
     /// first decay (its 400-batch window ends at 400 at the earliest: from 1,600 iterations on, the paper's 64k

@@ -66,7 +66,7 @@ public sealed record RunConfig
     /// </summary>
     [JsonIgnore]
     public WarmupRule? FittedWarmup =>
-        ModelZoo.TrySpec(Model) is { } spec && Experiment.WarmupFor(Warmup, spec.Depth, ResolvedRecipe) is { RampIterations: not null } w ? w : null;
+        ModelZoo.TrySpec(Model) is { } spec && WarmupRule.Of(Warmup, spec.Depth, ResolvedRecipe) is { RampIterations: not null } w ? w : null;
 
     /// <summary>The ways this run departs from the paper's recipe, named for charts and the reports index (empty: none).</summary>
     [JsonIgnore]

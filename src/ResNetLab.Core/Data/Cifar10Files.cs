@@ -3,6 +3,9 @@ namespace ResNetLab.Data;
 /// <summary>The official CIFAR-10 binary layout: five training batches and one test batch of 10,000 records.</summary>
 public static class Cifar10Files
 {
+    /// <summary>Folder name of the CIFAR-10 binary files, as the official archive extracts it.</summary>
+    public const string Folder = "cifar-10-batches-bin";
+
     /// <summary>Bytes of one image: 3 planes of 32×32.</summary>
     public const int ImageBytes = 3 * 32 * 32;
     /// <summary>Bytes of one record: the label byte then the image.</summary>
