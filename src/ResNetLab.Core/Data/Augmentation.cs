@@ -27,8 +27,10 @@ public sealed class Augmenter : IDisposable
     public Augmenter(Device device)
     {
         this.device = device;
-        rows = arange(Side, ScalarType.Int64, device).view(1, 1, Side, 1).DetachFromDisposeScope();
-        cols = arange(Side, ScalarType.Int64, device).view(1, 1, 1, Side).DetachFromDisposeScope();
+        // 0..Side-1 from an array: arange would make Scalars a finalizer frees (Runtime.HeldScalars says why)
+        var range = Enumerable.Range(0, Side).Select(i => (long)i).ToArray();
+        rows = tensor(range, [1, 1, Side, 1], device: device).DetachFromDisposeScope();
+        cols = tensor(range, [1, 1, 1, Side], device: device).DetachFromDisposeScope();
         reversed = cols.flip(3).DetachFromDisposeScope();
     }
 

@@ -92,7 +92,7 @@ public sealed class Normalizer : IDisposable
     {
         Normalization = normalization;
         offset = Shape(normalization.Mean, 255f, device);
-        scale = Shape(normalization.Std, 1f, device).mul_(255f).reciprocal_();
+        scale = Shape(normalization.Std, 255f, device).reciprocal_();   // float32 std·255, as mul_(255f) gave
     }
 
     /// <summary>The normalisation this normaliser applies.</summary>

@@ -1,3 +1,4 @@
+using ResNetLab.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -35,7 +36,25 @@ public static class Conv
     {
         var layers = projection.children().ToList();
         using var c = Run((Conv2d)layers[0], x);
-        return ((BatchNorm2d)layers[1]).call(c);
+        return Norm.Run((BatchNorm2d)layers[1], c);
+    }
+}
+
+/// <summary>
+/// BN as TorchSharp's BatchNorm.forward computes it, minus its <c>num_batches_tracked.add_(1)</c>: that call makes two
+/// Scalars a finalizer may free while libtorch reads them (<see cref="HeldScalars"/>, issue 25). In training the
+/// counter is bumped with a held Scalar and <c>batch_norm</c> called directly (forward hooks on the BN do not fire; the
+/// taps of Fig. 7 run in eval mode); in eval mode, and for cumulative averages (momentum 0 or none), the module runs.
+/// </summary>
+public static class Norm
+{
+    /// <summary>bn(x) without a finalizer-freed Scalar in the training step.</summary>
+    public static Tensor Run(BatchNorm2d bn, Tensor x)
+    {
+        if (!bn.training || bn.num_batches_tracked is not { } counter || bn.momentum is not (> 0 and var momentum)) return bn.call(x);
+        if (x.ndim != 4) throw new ArgumentException($"expected 4D input, but got {x.ndim}D input.");
+        counter.add_(HeldScalars.One, HeldScalars.One);
+        return functional.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, training: true, momentum, bn.eps);
     }
 }
 
@@ -77,7 +96,7 @@ public sealed class ZeroPadShortcut : Module<Tensor, Tensor>
     {
         using var s = Subsample(x);
         using var middle = residual.narrow(1, padBefore, inChannels);
-        middle.add_(s);
+        middle.add_(s, HeldScalars.One);
         return residual;
     }
 }
@@ -174,7 +193,7 @@ public abstract class ResidualBlock : Module<Tensor, Tensor>
         var y = !IsResidual ? branch
             : Shortcut switch
             {
-                null => branch.add_(x),
+                null => branch.add_(x, HeldScalars.One),
                 ZeroPadShortcut pad => pad.AddInto(branch, x),
                 _ => AddInto(branch, x),
             };
@@ -184,7 +203,7 @@ public abstract class ResidualBlock : Module<Tensor, Tensor>
     Tensor AddInto(Tensor branch, Tensor x)
     {
         using var s = ShortcutOf(x);
-        return branch.add_(s);
+        return branch.add_(s, HeldScalars.One);
     }
 
     /// <summary>The block: <see cref="Join"/>(<see cref="Branch"/>(x), x).</summary>
@@ -238,9 +257,9 @@ public sealed class BasicBlock : ResidualBlock
     public override Tensor Branch(Tensor x)
     {
         using var c1 = Conv.Run(conv1, x);
-        using var h = bn1.call(c1).relu_();
+        using var h = Norm.Run(bn1, c1).relu_();
         using var c2 = Conv.Run(conv2, h);
-        return bn2.call(c2);
+        return Norm.Run(bn2, c2);
     }
 }
 
@@ -295,10 +314,10 @@ public sealed class BottleneckBlock : ResidualBlock
     public override Tensor Branch(Tensor x)
     {
         using var c1 = Conv.Run(conv1, x);
-        using var h1 = bn1.call(c1).relu_();
+        using var h1 = Norm.Run(bn1, c1).relu_();
         using var c2 = Conv.Run(conv2, h1);
-        using var h2 = bn2.call(c2).relu_();
+        using var h2 = Norm.Run(bn2, c2).relu_();
         using var c3 = Conv.Run(conv3, h2);
-        return bn3.call(c3);
+        return Norm.Run(bn3, c3);
     }
 }

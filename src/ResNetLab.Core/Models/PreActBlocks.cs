@@ -1,3 +1,4 @@
+using ResNetLab.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -73,7 +74,7 @@ public sealed class PreActBlock : ResidualBlock
         for (var i = 0; i < convs.Length; i++)
         {
             using var input = h;
-            using var normed = norms[i].call(input);
+            using var normed = Norm.Run(norms[i], input);
             using var activated = normed.relu();
             h = Conv.Run(convs[i], activated);
         }

@@ -158,7 +158,7 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
         if (bn1 is not null)
         {
             using var c = h;
-            h = bn1.call(c).relu_();
+            h = Norm.Run(bn1, c).relu_();
         }
         if (maxpool is not null)
         {
@@ -173,7 +173,7 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
         if (finalNorm is not null)
         {
             using var last = h;
-            h = finalNorm.call(last).relu_();
+            h = Norm.Run(finalNorm, last).relu_();
         }
         using (h)
         {
