@@ -22,11 +22,12 @@ done
 out=$(mktemp -d -t resnet-stress-XXXXXX)
 trap 'rm -rf "$out"' EXIT
 start=$SECONDS
-environment/resnet doctor >/dev/null 2>&1 || true   # builds artifacts/resnet once
+environment/resnet doctor >/dev/null 2>&1 || true   # builds artifacts/resnet once; the trainings run that build
+dll=$root/artifacts/resnet/resnet.dll
 echo "stress: $trainings × $model smoke trainings (DOTNET_GCgen0size=0x40000) beside the finalizer stress tests ($seconds s each)"
 pids=()
 for i in $(seq "$trainings"); do
-  DOTNET_GCgen0size=0x40000 environment/resnet train --model "$model" --budget smoke --threads 1 --device cpu \
+  DOTNET_GCgen0size=0x40000 dotnet "$dll" train --model "$model" --budget smoke --threads 1 --device cpu \
     --runs "$out/runs-$i" >"$out/train-$i.log" 2>&1 &
   pids+=($!)
 done

@@ -46,7 +46,7 @@ public sealed partial class Lab
     /// <param name="budget">smoke, quick or full; default RESNET_BUDGET, else full with CUDA and quick on a CPU.</param>
     /// <param name="data">CIFAR-10 folder or its parent; default RESNET_DATA, else data/.</param>
     /// <param name="runs">Runs folder; default RESNET_RUNS, else runs/ in the checkout.</param>
-    /// <param name="threads">CPU threads for libtorch; default all cores.</param>
+    /// <param name="threads">CPU threads for libtorch; default all cores, or a fair share beside trainings already running here.</param>
     /// <param name="precision">fp32 (default), bf16 or auto (bf16 where the CPU has native BF16); else RESNET_PRECISION.</param>
     public static Lab Setup(string? budget = null, string? data = null, string? runs = null, int? threads = null, string? precision = null)
     {
@@ -64,7 +64,8 @@ public sealed partial class Lab
     {
         ["budget"] = $"{Budget.Name} (smoke: CI-sized · quick: laptop CPU, minutes per model · full: the paper's 64k iterations)",
         ["data"] = $"{DataLabel} — {DataDir}",
-        ["device"] = $"{Runtime.Device} ({Runtime.Threads} threads){(Runtime.CudaAvailable ? "" : "; no CUDA visible")}; precision {Precision.Name()}",
+        ["device"] = $"{Runtime.Device} ({Runtime.Threads} threads){(Runtime.CudaAvailable ? "" : "; no CUDA visible")}; precision {Precision.Name()}" +
+                     (TorchRuntime.Sharing?.Note is { } note ? $" — {note}" : ""),
         ["versions"] = $"TorchSharp {Runtime.TorchSharpVersion}, libtorch {Runtime.LibTorchVersion}, .NET {Runtime.DotNetVersion}",
         ["runs"] = $"{RunsDir} (finished runs are reused, not retrained)",
     });

@@ -141,7 +141,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         public int Jobs { get; init; } = 1;
 
         [CommandOption("--threads <N>")]
-        [Description("local: threads in total (default: all cores); slurm: threads per run (default: --cpus)")]
+        [Description("local: threads in total (default: all cores, or a fair share beside trainings already running here); slurm: threads per run (default: --cpus)")]
         public int? Threads { get; init; }
 
         [CommandOption("--device <DEVICE>")]
@@ -162,9 +162,8 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         public string? Time { get; init; }
 
         [CommandOption("--cpus <N>")]
-        [Description("slurm: CPUs per run")]
-        [DefaultValue(4)]
-        public int Cpus { get; init; } = 4;
+        [Description("slurm: CPUs per run (default: 4, or fewer when the partition's largest node has fewer)")]
+        public int? Cpus { get; init; }
 
         [CommandOption("--mem <SIZE>")]
         [Description("slurm: memory per run, e.g. 8G")]
@@ -197,7 +196,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         var engine = settings.Engine.Trim().ToLowerInvariant();
         if (engine is not ("local" or "slurm")) throw new ArgumentException($"--engine '{settings.Engine}' is not one of: local, slurm");
         if (settings.Jobs < 1) throw new ArgumentException($"--jobs {settings.Jobs} must be at least 1");
-        if (settings.Cpus < 1) throw new ArgumentException($"--cpus {settings.Cpus} must be at least 1");
+        if (settings.Cpus is < 1) throw new ArgumentException($"--cpus {settings.Cpus} must be at least 1");
         if (settings.Threads is < 1) throw new ArgumentException($"--threads {settings.Threads} must be at least 1");
         var device = TorchRuntime.ParseDevice(settings.Device);
         var request = settings.Request();
@@ -206,12 +205,14 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         var data = DataLocation.Resolve(settings.Data, CifarFormat.Cifar10, out _);   // fails here, not in every task
 
         var status = SweepStatus.Of(request.Label, runs, runsDir, request.MeasuresSnapshots);
-        var todo = status.Runs.Zip(runs).Where(p => p.First.State is RunState.Pending or RunState.Failed).Select(p => p.Second).ToList();
+        // Runs already waiting in Slurm's queue are not submitted twice.
+        var todo = status.Runs.Zip(runs).Where(p => p.First.State is RunState.Pending or RunState.Failed && p.First.Queued is null).Select(p => p.Second).ToList();
         // A dry run's stdout is the script alone (`… --dry-run > job.sbatch`); the summary goes to stderr.
         Action<string> say = engine == "slurm" && settings.DryRun ? Console.Error.WriteLine : line => AnsiConsole.MarkupLine(Markup.Escape(line));
         say($"sweep {request.Label}: {status.Total} runs — {status.Finished} finished (reused), {status.Running} running elsewhere, " +
             $"{todo.Count} to train; runs folder {runsDir}");
         foreach (var r in status.Runs.Where(r => r.State == RunState.Running)) say($"  skipping {r.Name}: running {r.Message}");
+        foreach (var r in status.Runs.Where(r => r.Queued is not null)) say($"  skipping {r.Name}: {r.Message}");
         foreach (var r in status.Runs.Where(r => r.State == RunState.Pending && r.Message == Snapshots.MissingReason)) say($"  {r.Name}: {r.Message}");
         if (todo.Count == 0) { say("nothing to train"); return 0; }
 
@@ -221,7 +222,9 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
     static int Local(Settings settings, SweepRequest request, IReadOnlyList<RunConfig> todo, string runsDir, string data, CancellationToken cancellation)
     {
         var jobs = Math.Min(settings.Jobs, todo.Count);
-        var perRun = Math.Max(1, (settings.Threads ?? Environment.ProcessorCount) / jobs);
+        var share = CoreShare.Decide();   // other trainings on this machine keep their cores
+        var perRun = Math.Max(1, (settings.Threads ?? CoreShare.FairShare(share.Cores, share.Neighbours.Count)) / jobs);
+        if (settings.Threads is null && share.Note is { } note) AnsiConsole.MarkupLine(Markup.Escape($"note: {note}"));
         var manifest = new SweepManifest { Label = request.Label, RunsDir = runsDir, DataDir = data, Device = settings.Device, Threads = perRun, Runs = todo,
                                         RequireSnapshots = request.MeasuresSnapshots };
         SlurmSweep.CheckWritable(runsDir);
@@ -245,17 +248,25 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
 
     static int Slurm(Settings settings, SweepRequest request, IReadOnlyList<RunConfig> todo, string runsDir, string data)
     {
+        // Checked against the cluster before anything is written: a task that no node can run would pend forever.
+        var cluster = SlurmCluster.Query();
+        if (cluster is null && !settings.DryRun)
+            throw new InvalidOperationException("scontrol is not on PATH or cannot reach the cluster: run on a Slurm login node (or start the local one: environment/slurm.sh start), or use --dry-run");
+        var cpus = settings.Cpus ?? cluster?.DefaultCpus(settings.Partition) ?? SlurmResources.DefaultCpus;
         var manifest = new SweepManifest
         {
-            Label = request.Label, RunsDir = runsDir, DataDir = data, Device = settings.Device, Threads = settings.Threads ?? settings.Cpus, Runs = todo,
+            Label = request.Label, RunsDir = runsDir, DataDir = data, Device = settings.Device, Threads = settings.Threads ?? cpus, Runs = todo,
             RequireSnapshots = request.MeasuresSnapshots,
         };
         var manifestPath = Path.Combine(manifest.Folder, SweepManifest.FileName);
         var resources = new SlurmResources
         {
-            Partition = settings.Partition, Time = settings.Time, Cpus = settings.Cpus, Mem = settings.Mem, Gres = settings.Gres,
+            Partition = settings.Partition, Time = settings.Time, Cpus = cpus, Mem = settings.Mem, Gres = settings.Gres,
             Account = settings.Account, MaxParallel = settings.MaxParallel, SignalSeconds = settings.SignalSeconds,
         };
+        if (cluster?.Misfit(resources) is { } misfit)
+            throw new ArgumentException($"refused: {misfit} — Slurm would keep the {todo.Count} task(s) pending forever. " +
+                                        "Ask for less (--cpus, --mem, --gres, --time) or choose another --partition (sinfo lists them)");
         var environment = new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
         if (RepoPaths.TryRoot() is { } root) environment["RESNET_ROOT"] = root;
         var script = SlurmSweep.Script(manifest, manifestPath, Self.Command(), resources, environment);
@@ -271,7 +282,8 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         var scriptPath = Path.Combine(manifest.Folder, SlurmSweep.ScriptFile);
         Training.Runs.WriteAtomically(scriptPath, script, "the Slurm job script");
         var job = SlurmSweep.Submit(scriptPath);
-        AnsiConsole.MarkupLine(Markup.Escape($"submitted job array {job} ({todo.Count} tasks): {scriptPath}"));
+        SlurmQueue.Record(manifest.Folder, new SlurmJobRecord(job, resources, DateTime.UtcNow));
+        AnsiConsole.MarkupLine(Markup.Escape($"submitted job array {job} ({todo.Count} tasks, {cpus} CPUs each): {scriptPath}"));
         AnsiConsole.MarkupLine(Markup.Escape($"progress: resnet sweep status {Describe(settings)}; logs: <run folder>/{SweepTaskRecord.LogFile}"));
         Console.WriteLine($"job {job}");
         return 0;
@@ -314,6 +326,8 @@ public sealed class SweepStatusCommand : Command<SweepCommand.Settings>
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(r.Name)}[/] — last lines of {Markup.Escape(Path.Combine(r.Folder, SweepTaskRecord.LogFile))}:");
             foreach (var line in r.LogTail) AnsiConsole.MarkupLine("  " + Markup.Escape(line));
         }
+        foreach (var g in report.Runs.Where(r => r.Queued is { State: "PD" }).GroupBy(r => r.Queued!.Describe()))
+            AnsiConsole.MarkupLine($"[yellow]{g.Count()} pending in Slurm:[/] {Markup.Escape(g.Key)}");
         AnsiConsole.MarkupLine(Markup.Escape($"{report.Label}: {report.Total} runs — {report.Finished} finished, {report.Running} running, " +
                                              $"{report.Pending} pending, {report.Failed} failed"));
         return 0;

@@ -74,7 +74,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Device { get; init; }
 
         [CommandOption("--threads <N>")]
-        [Description("CPU threads for libtorch (default: all cores; numbers are reproducible for a fixed count)")]
+        [Description("CPU threads for libtorch (default: all cores, or a fair share when other trainings run on this machine; numbers are reproducible for a fixed count)")]
         public int? Threads { get; init; }
 
         [CommandOption("--force")]
@@ -87,6 +87,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         if (string.IsNullOrWhiteSpace(settings.Model)) throw new ArgumentException("--model is required, e.g. --model resnet20 (see `resnet models`)");
         var device = CliParse.Flag("--device", () => TorchRuntime.ParseDevice(settings.Device));
         var resolved = CliParse.Settings(new SettingsRequest(settings.Budget, settings.Precision, settings.Data, settings.Runs, settings.Threads, device));
+        if (TorchRuntime.Sharing?.Note is { } note) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
         var config = new RunConfig
         {
             Model = settings.Model, Shortcut = CliParse.Shortcut(settings.Shortcut), Budget = resolved.Budget,

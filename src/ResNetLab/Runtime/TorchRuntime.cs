@@ -48,6 +48,12 @@ public static class TorchRuntime
 
     static Device? device;
 
+    /// <summary>
+    /// What the first CPU initialisation saw: other trainings on this machine and the threads taken beside them (a fair
+    /// share when no thread count was given). Null before it, and on CUDA.
+    /// </summary>
+    public static CoreShareDecision? Sharing { get; private set; }
+
     /// <summary>The device chosen by the last <see cref="Initialize"/> call (initialises on CPU if not yet done).</summary>
     // No static initialiser touches torch: that would load the natives before PreloadNatives runs.
     public static Device Device
@@ -67,14 +73,23 @@ public static class TorchRuntime
     {
         lock (Gate)
         {
-            if (!initialised)
+            var first = !initialised;
+            if (first)
             {
+                CoreShare.PreparePassiveWaiting();   // before libgomp loads with libtorch_cpu
                 NativeDirectory = PreloadNatives();
                 InitializeDeviceType(DeviceType.CPU);
                 initialised = true;
             }
             TorchRuntime.device = new Device(ResolveDevice(device, cuda.is_available()));
             if (TorchRuntime.device.type == DeviceType.CUDA) InitializeDeviceType(DeviceType.CUDA);
+            else if (first)
+            {
+                // The default thread count is a fair share beside the trainings already running here (CoreShare).
+                var share = CoreShare.Decide();
+                Sharing = share with { Threads = threads ?? Math.Min(share.Threads, get_num_threads()) };
+                if (threads is null && Sharing.Threads != get_num_threads()) set_num_threads(Sharing.Threads);
+            }
             if (threads is { } n)
             {
                 if (n < 1) throw new ArgumentOutOfRangeException(nameof(threads), n, "threads must be at least 1");

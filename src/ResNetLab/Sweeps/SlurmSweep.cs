@@ -14,7 +14,10 @@ public sealed record SlurmResources
     public string? Time { get; init; }
 
     /// <summary>#SBATCH --cpus-per-task; also the task's torch threads.</summary>
-    public int Cpus { get; init; } = 4;
+    public int Cpus { get; init; } = DefaultCpus;
+
+    /// <summary>CPUs per task unless the partition's nodes have fewer (<see cref="SlurmCluster.DefaultCpus"/>).</summary>
+    public const int DefaultCpus = 4;
 
     /// <summary>#SBATCH --mem (e.g. 16G); null: the cluster's default.</summary>
     public string? Mem { get; init; }

@@ -23,7 +23,11 @@ public sealed record RunProgress(int Iteration, int Iterations, double WallSecon
 
 /// <summary>One run of a sweep as `resnet sweep status` shows it.</summary>
 public sealed record RunStatusLine(string Name, string Folder, RunState State, RunProgress? Progress, double? TestErrorPercent,
-                                   string? Message, IReadOnlyList<string> LogTail);
+                                   string? Message, IReadOnlyList<string> LogTail)
+{
+    /// <summary>Its Slurm task while it waits in the queue (or starts): state and pending reason; null otherwise.</summary>
+    public SlurmWait? Queued { get; init; }
+}
 
 /// <summary>A sweep's runs by state, with totals (the JSON of `resnet sweep status --json`).</summary>
 public sealed record SweepStatusReport(string Label, string RunsDir, int Total, int Finished, int Running, int Pending, int Failed,
@@ -39,7 +43,11 @@ public static class SweepStatus
     /// <param name="requireSnapshots">The plan reads weight snapshots: a finished run that kept none is pending (retrained).</param>
     public static SweepStatusReport Of(string label, IReadOnlyList<RunConfig> runs, string runsDir, bool requireSnapshots = false)
     {
-        var lines = runs.Select(r => Line(r, Training.Runs.Folder(r.RunName, runsDir), requireSnapshots)).ToList();
+        var queue = SlurmQueue.Waiting(runsDir, label);
+        var lines = runs.Select(r => Line(r, Training.Runs.Folder(r.RunName, runsDir), requireSnapshots))
+            .Select(l => l.State == RunState.Pending && queue.TryGetValue(l.Name, out var w)
+                ? l with { Queued = w, Message = $"{(w.State == "PD" ? "queued" : $"state {w.State}")} in Slurm ({w.Task}): {w.Describe()}" }
+                : l).ToList();
         int Count(RunState s) => lines.Count(l => l.State == s);
         return new SweepStatusReport(label, runsDir, lines.Count, Count(RunState.Finished), Count(RunState.Running),
                                      Count(RunState.Pending), Count(RunState.Failed), lines);
