@@ -55,7 +55,7 @@ public static partial class Doctor
             checks.Add(new Check("threads", CheckStatus.Ok, $"{get_num_threads()} torch threads on {Environment.ProcessorCount} cores; " +
                 $"{CoreShare.WaitPolicyVariable}={CoreShare.NativeWaitPolicy() ?? "unset"} (idle OpenMP threads sleep instead of spinning)"));
             checks.Add(TorchRuntime.Sharing?.Note is { } note
-                ? new Check("cores", CheckStatus.Warn, note, "wait for it, or give each training --threads so that together they fit the cores")
+                ? new Check("cores", CheckStatus.Warn, note, "wait for it, or give each training an explicit thread count so that together they fit the cores")
                 : new Check("cores", CheckStatus.Ok, "no other training on this machine keeps a core busy"));
             checks.Add(new Check("cpu", CheckStatus.Ok, $"{CpuFeatures.Describe()}; --precision auto trains in " +
                 (CpuFeatures.HasNativeBf16 ? "bf16 (native BF16 instructions)" : "fp32 (no native BF16: bf16 would be emulated and slower)")));

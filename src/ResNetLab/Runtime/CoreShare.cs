@@ -8,7 +8,7 @@ public sealed record Neighbour(int Pid, string Command, double BusyCores);
 
 /// <summary>How many torch threads this process takes, and why: the cores, the trainings already running beside it.</summary>
 /// <param name="Cores">Logical cores of the machine (or of this process's affinity).</param>
-/// <param name="Neighbours">Other libtorch processes keeping at least half a core busy.</param>
+/// <param name="Neighbours">Other libtorch processes keeping at least a quarter of a core busy.</param>
 /// <param name="Threads">Torch threads chosen: a fair share, cores ÷ (1 + neighbours), at least 1.</param>
 public sealed record CoreShareDecision(int Cores, IReadOnlyList<Neighbour> Neighbours, int Threads)
 {
@@ -16,7 +16,7 @@ public sealed record CoreShareDecision(int Cores, IReadOnlyList<Neighbour> Neigh
     public string? Note => Neighbours.Count == 0 ? null :
         $"{(Neighbours.Count == 1 ? "another training holds" : $"{Neighbours.Count} other trainings hold")} the cores " +
         $"({string.Join("; ", Neighbours.Select(n => $"pid {n.Pid}, {n.BusyCores:0.0} cores busy: {n.Command}"))}): " +
-        $"{Threads} torch thread{(Threads == 1 ? "" : "s")} of {Cores} for this one (--threads overrides)";
+        $"{Threads} torch thread{(Threads == 1 ? "" : "s")} of {Cores} for this one (an explicit thread count overrides)";
 }
 
 /// <summary>
@@ -48,6 +48,10 @@ public static class CoreShare
     /// <summary>The wait policy libgomp saw in this process's native environment (what a test can check).</summary>
     public static string? NativeWaitPolicy() => OperatingSystem.IsWindows() ? null : Marshal.PtrToStringUTF8(GetEnv(WaitPolicyVariable));
 
+    /// <summary>Cores a process must keep busy to count as a training: an idle kernel uses ~0, a training on a machine
+    /// loaded several times over still gets a few tenths.</summary>
+    public const double BusyThreshold = 0.25;
+
     /// <summary>The fair share of <paramref name="cores"/> beside <paramref name="neighbours"/> busy trainings: at least 1.</summary>
     public static int FairShare(int cores, int neighbours) => Math.Max(1, cores / (1 + Math.Max(0, neighbours)));
 
@@ -61,7 +65,7 @@ public static class CoreShare
 
     /// <summary>
     /// Other processes on this machine that have libtorch_cpu mapped (a training, a notebook kernel, PyTorch) and kept
-    /// at least half a core busy over <paramref name="sample"/> (default 300 ms): idle kernels and stopped processes
+    /// at least <see cref="BusyThreshold"/> of a core busy over <paramref name="sample"/> (default 300 ms): idle kernels and stopped processes
     /// do not count. Empty where /proc is absent.
     /// </summary>
     public static IReadOnlyList<Neighbour> OtherTrainings(TimeSpan? sample = null)
@@ -82,7 +86,7 @@ public static class CoreShare
         var ticksPerSecond = OperatingSystem.IsWindows() ? 100 : Math.Max(1, SysConf(ScClkTck));
         return candidates
             .Select(c => (c.Pid, Busy: CpuTicks(c.Pid) is { } now ? (now - c.Ticks) / (double)ticksPerSecond / seconds : 0))
-            .Where(c => c.Busy >= 0.5)
+            .Where(c => c.Busy >= BusyThreshold)
             .Select(c => new Neighbour(c.Pid, Command(c.Pid), Math.Round(c.Busy, 1)))
             .ToList();
     }

@@ -46,7 +46,7 @@ public class ScalarLifetimeTests
         Assert.True(MakesUnheldScalar(addScalar));
         Assert.True(MakesUnheldScalar(bnForward));
         Assert.False(MakesUnheldScalar(held));
-        Assert.Contains(Calls(typeof(BasicBlock).GetMethod("forward")!), c => c.DeclaringType == typeof(Norm));
+        Assert.Contains(Calls(typeof(BasicBlock).GetMethod("Branch")!), c => c.DeclaringType == typeof(Norm));
     }
 
     static IEnumerable<MethodBase> Methods(Type t) =>

@@ -41,11 +41,11 @@ public class CoreShareTests
             IReadOnlyList<Neighbour> seen = [];
             while (DateTime.UtcNow < deadline && !seen.Any(n => n.Pid == bench.Id)) seen = CoreShare.OtherTrainings(TimeSpan.FromMilliseconds(500));
             var other = Assert.Single(seen, n => n.Pid == bench.Id);
-            Assert.InRange(other.BusyCores, 0.5, Environment.ProcessorCount + 0.5);
+            Assert.InRange(other.BusyCores, CoreShare.BusyThreshold, Environment.ProcessorCount + 0.5);
             Assert.Contains("resnet.dll bench", other.Command);
             var decision = new CoreShareDecision(2, [other], CoreShare.FairShare(2, 1));
             Assert.Contains($"another training holds the cores (pid {bench.Id}", decision.Note);
-            Assert.EndsWith("1 torch thread of 2 for this one (--threads overrides)", decision.Note);
+            Assert.EndsWith("1 torch thread of 2 for this one (an explicit thread count overrides)", decision.Note);
 
             Assert.Equal(0, Kill(bench.Id, 19));   // SIGSTOP: libtorch still mapped, no core used
             Thread.Sleep(200);
