@@ -7,6 +7,7 @@ using ResNetLab.Analysis;
 using ResNetLab.Charts;
 using ResNetLab.Data;
 using ResNetLab.Training;
+using Module = TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>;
 
 namespace ResNetLab.Notebooks;
 
@@ -27,16 +28,32 @@ public sealed partial class Lab
     /// <summary>Train (or reuse / resume) one run. Finished runs with the same config are loaded, not retrained.</summary>
     /// <param name="config">The run.</param>
     /// <param name="snapshots">The notebook reads the run's weight snapshots: a finished run that kept none is retrained.</param>
-    public RunResult Train(RunConfig config, bool snapshots = false)
+    public RunResult Train(RunConfig config, bool snapshots = false) => Run(config, snapshots, null);
+
+    /// <summary>
+    /// Train (or reuse / resume) a module this notebook defines, e.g. <c>lab.Train("my-resnet20", () => new MyNet(3))</c>:
+    /// the run is <paramref name="name"/> plus the hash of the module's structure (<see cref="Experiment.OwnModel"/>) at
+    /// this notebook's budget, so editing the module trains a new run and an unchanged one is reused like any other.
+    /// </summary>
+    /// <param name="name">The run's model name (not a registry name).</param>
+    /// <param name="model">Builds the module; called once to read its structure, then once per training session after the seed is set.</param>
+    /// <param name="seed">The run's seed (initial weights and batch order), as for the library's nets.</param>
+    public RunResult Train(string name, Func<Module> model, long seed = 0) =>
+        Run(Experiment.OwnModel(name, model, new RunConfig { Model = name, Budget = Budget, Seed = seed }), false, _ => model());
+
+    /// <summary>How far two runs' curves are apart (largest training-loss and test-error difference), e.g. your net and its library twin.</summary>
+    public CurveAgreement Agreement(RunResult run, RunResult twin) => RunAnalysis.Agreement(run, twin);
+
+    RunResult Run(RunConfig config, bool snapshots, Func<RunConfig, Module>? factory)
     {
         config = config.In(Precision);
-        var name = Experiment.Resolve(config).RunName;
+        var name = Experiment.Resolve(config, customModel: factory is not null).RunName;
         var folder = Runs.Folder(name, RunsDir);
         if (snapshots && Snapshots.MissingFrom(Runs.TryLoad(folder), folder)) Show($"{name}: {Snapshots.MissingReason}");
         var context = KernelInvocationContext.Current;
         var live = context is null ? null : new LiveRun(context, name, Subtitle);
         // outside a kernel (a notebook run as a file-based app) the console shows the training, one line per evaluation
-        var result = Experiment.RunOrLoad(config, Options with { RequireSnapshots = snapshots }, (IProgress<TrainingProgress>?)live ?? (OutOfKernel is null ? null : new ConsoleLines()));
+        var result = Experiment.RunOrLoad(config, Options with { RequireSnapshots = snapshots, ModelFactory = factory }, (IProgress<TrainingProgress>?)live ?? (OutOfKernel is null ? null : new ConsoleLines()));
         var line = result.Outcome switch
         {
             RunOutcome.Reused => $"{result.Record.Name}: reused the finished run in {result.Folder} (trained in {result.Record.WallSeconds / 60:0.0} min; delete the folder or use `resnet train --force` to retrain)",

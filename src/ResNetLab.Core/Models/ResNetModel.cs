@@ -130,13 +130,22 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
     public string LayoutName(DeviceType device) => UsesChannelsLast(device) ? "nhwc" : "nchw";
 
     /// <summary>The input in the layout the forward pass uses (no copy when it already is).</summary>
-    Tensor ToLayout(Tensor x)
+    Tensor ToLayout(Tensor x) => x.dim() != 4 || !UsesChannelsLast(x.device_type) ? x.alias() : ChannelsLastCopy(x);
+
+    static Tensor ChannelsLastCopy(Tensor x)
     {
-        if (x.dim() != 4 || !UsesChannelsLast(x.device_type)) return x.alias();
         using var nhwc = x.permute(0, 2, 3, 1);
         using var dense = nhwc.contiguous();
         return dense.permute(0, 3, 1, 2);
     }
+
+    /// <summary>
+    /// A batch for <paramref name="model"/> in the layout the library's nets train in on its device: a module the caller
+    /// wrote (notebook 01's own net) gets channels-last images on a CPU as a ResNetModel does, so the same layers sum in
+    /// the same order and a twin trains the library net's numbers exactly; a ResNetModel lays out its own input.
+    /// </summary>
+    public static Tensor InTrainingLayout(nn.Module model, Tensor x) =>
+        model is ResNetModel || x.dim() != 4 || x.device_type != DeviceType.CPU ? x : ChannelsLastCopy(x);
 
     /// <summary>`linear` in the CIFAR reference, `fc` in torchvision.</summary>
     public string ClassifierName => Family == ModelFamily.Cifar && !Spec.PreActivation ? "linear" : "fc";
@@ -218,23 +227,11 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
         }
     }
 
-    /// <summary>Kaiming-normal convs (fan_out, ReLU gain, as torchvision; paper [12]), BN γ=1 β=0.</summary>
+    /// <summary>The paper's init (<see cref="Initialization.Paper"/>), then zero-init of the branches when asked.</summary>
     void InitializeWeights(bool zeroInitResidual)
     {
+        Initialization.Paper(this);
         using var _ = no_grad();
-        foreach (var m in modules())
-        {
-            switch (m)
-            {
-                case Conv2d conv:
-                    init.kaiming_normal_(conv.weight!, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
-                    break;
-                case BatchNorm2d bn:
-                    init.ones_(bn.weight!);
-                    init.zeros_(bn.bias!);
-                    break;
-            }
-        }
         // Zero-init only makes a branch the identity when there is a shortcut to carry the signal.
         if (zeroInitResidual && IsResidual)
             foreach (var (_, block) in Blocks) block.ZeroBranch();

@@ -1,4 +1,5 @@
 using ResNetLab.Data;
+using ResNetLab.Models;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -36,7 +37,7 @@ public static class Evaluation
                 using var scope = NewDisposeScope();
                 if (!e.MoveNext()) break;
                 var (x, y) = e.Current;
-                var logits = model.call(x);
+                var logits = model.call(ResNetModel.InTrainingLayout(model, x));
                 lossSum += F.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
                 errors += logits.argmax(1).ne(y).sum().item<long>();
                 images += y.shape[0];

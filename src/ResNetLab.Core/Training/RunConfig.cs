@@ -61,6 +61,13 @@ public sealed record RunConfig
     public bool ZeroInitResidual { get; init; }
 
     /// <summary>
+    /// The structure hash of a module the registry does not know (<see cref="ModuleStructure.Hash"/>; a notebook's own
+    /// net, <see cref="Model"/> then being its name): part of the name and hash only when set, so a changed module is a
+    /// new run and every registry run keeps both.
+    /// </summary>
+    public string? Structure { get; init; }
+
+    /// <summary>
     /// The warm-up when it is not §4.2's (a short schedule's gradual ramp, <see cref="WarmupRule.For"/>): part of the
     /// name and hash only then, so every run that warms up the paper's way, or not at all, keeps both.
     /// </summary>
@@ -103,6 +110,7 @@ public sealed record RunConfig
         ZeroInitResidual ? "zeroinit" : null,
         Precision == Precision.Fp32 ? null : Precision.Name(),
         Recipe is null ? null : "custom" + Hash[..6],
+        Structure?[..Math.Min(6, Structure.Length)],
         $"s{Seed}",
     }.Where(p => p is not null));
 
@@ -121,6 +129,7 @@ public sealed record RunConfig
             if (Precision != Precision.Fp32) json += $"|precision={Precision.Name()}";   // fp32 hashes stay as they were
             if (ZeroInitResidual) json += "|zero-init-residual";   // and so do paper-init ones
             if (FittedWarmup is { RampIterations: { } ramp }) json += $"|warmup-ramp={ramp}";   // and runs warmed up the paper's way
+            if (Structure is not null) json += $"|structure={Structure}";   // and every registry net's
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
         }
     }

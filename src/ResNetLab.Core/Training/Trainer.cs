@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ResNetLab.Data;
+using ResNetLab.Models;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -180,7 +181,7 @@ public sealed class Trainer
         try
         {
             using var scope = NewDisposeScope();
-            var logits = model.call(x);
+            var logits = model.call(ResNetModel.InTrainingLayout(model, x));
             var loss = F.cross_entropy(logits, y);
             var value = loss.item<float>();
             if (!float.IsFinite(value)) return (value, 0, y.shape[0]);

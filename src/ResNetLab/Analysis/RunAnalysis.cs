@@ -31,6 +31,9 @@ public sealed record SeedStat(string Label, string Model, ShortcutOption? Shortc
         : PaperPercent is { } p ? $"{p:0.00}" : "—";
 }
 
+/// <summary>Two runs' curves compared at their common evaluations (<see cref="RunAnalysis.Agreement"/>).</summary>
+public sealed record CurveAgreement(string Run, string Twin, int Evaluations, double MaxTrainLossDifference, double MaxTestErrorDifferencePoints);
+
 /// <summary>Turns run records into chart series, tables and final results — the one path from runs to figures.</summary>
 public static class RunAnalysis
 {
@@ -80,6 +83,19 @@ public static class RunAnalysis
             r.Metrics.Select(m => (double)m.Iteration).ToList(),
             r.Metrics.Select(m => 100 * m.TrainError).ToList(),
             r.Metrics.Select(m => 100 * m.TestError).ToList())).ToList();
+    }
+
+    /// <summary>
+    /// How far two runs' curves are apart at their common evaluations: the largest difference of the training loss and
+    /// of the test error (points) — zero up to float rounding for two runs of the same net, seed and init.
+    /// </summary>
+    public static CurveAgreement Agreement(RunResult a, RunResult b)
+    {
+        var pairs = a.Metrics.Join(b.Metrics, m => m.Iteration, m => m.Iteration, (x, y) => (x, y)).ToList();
+        if (pairs.Count == 0) throw new InvalidOperationException($"{a.Record.Name} and {b.Record.Name} share no evaluation");
+        return new CurveAgreement(a.Record.Name, b.Record.Name, pairs.Count,
+            pairs.Max(p => Math.Abs(p.x.TrainLoss - p.y.TrainLoss)),
+            pairs.Max(p => 100 * Math.Abs(p.x.TestError - p.y.TestError)));
     }
 
     /// <summary>Each finished run reduced to its final errors (percent), size and schedule for the findings and tables.</summary>

@@ -118,6 +118,23 @@ public static class Experiment
     }
 
     /// <summary>
+    /// A run of a module the caller defines (a notebook's own net): <paramref name="name"/> (not a registry name) is its
+    /// model, the structure of the module <paramref name="model"/> builds (<see cref="ModuleStructure.Hash"/>) is part of
+    /// its identity, the rest comes from <paramref name="like"/> (budget, seed, data). Train it with <see cref="RunOrLoad"/>
+    /// and <see cref="ExperimentOptions.ModelFactory"/> = the same factory.
+    /// </summary>
+    public static RunConfig OwnModel(string name, Func<nn.Module<Tensor, Tensor>> model, RunConfig like)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (ModelZoo.TrySpec(name) is { } spec)
+            throw new ArgumentException($"{name} is the library's {spec.Name}: give your own module another name (e.g. my-{name.ToLowerInvariant()})");
+        if (like.Shortcut is not null || like.ZeroInitResidual)
+            throw new ArgumentException("a shortcut option or zero-init is the library's way to build its nets; your module builds its own");
+        using var probe = model();
+        return like with { Model = name, Structure = ModuleStructure.Hash(probe) };
+    }
+
+    /// <summary>
     /// What <see cref="RunOrLoad"/> will do with <paramref name="folder"/> for <paramref name="config"/> — the one rule the
     /// trainer, the reports planner and sweeps share: another config's run is a conflict; forced, or finished without the
     /// snapshots the caller reads, it is retrained; finished, reused; begun with a checkpoint, resumed; else trained.
