@@ -107,6 +107,10 @@ public sealed partial class Lab
     public IReadOnlyList<ResponseSeries> LayerResponses(IEnumerable<RunResult> runs, int images) =>
         LayerResponseAnalysis.Measure(runs.ToList(), images, DataDir);
 
+    /// <summary>Fig. 7 for any trained nets (e.g. <see cref="Reference"/>'s fully trained ones), each normalised as it was trained.</summary>
+    public IReadOnlyList<ResponseSeries> LayerResponses(IEnumerable<TrainedNet> nets, int images) =>
+        LayerResponseAnalysis.Measure(nets.ToList(), images, DataDir);
+
     /// <summary>
     /// The budgets side by side: iterations, schedule, data, what each is for — the named ones, and this notebook's
     /// when it is a number of iterations (RESNET_BUDGET=6400), in its place by length.

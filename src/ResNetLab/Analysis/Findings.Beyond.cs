@@ -57,10 +57,11 @@ public sealed record LesionFacts(SingleLesionFacts ResNet, SingleLesionFacts Pla
 /// <param name="MaxLoss">Largest loss on the plane.</param>
 /// <param name="NonConvexFraction">Share of interior grid points where the slice curves down in some direction (λmin &lt; 0).</param>
 /// <param name="MeanRatio">Mean |λmin/λmax| over the interior points (Li et al.'s convexity map; 0 = convex).</param>
-/// <param name="InterpolationRises">Points along α ∈ [0, 1] of the initialisation → trained line where the loss went up instead of down.</param>
-/// <param name="InitialLoss">Loss at the initial weights (α = 0 of that line).</param>
+/// <param name="InterpolationRises">Points along α ∈ [0, 1] of the initialisation → trained line where the loss went up instead of down
+/// (null without that line: a reference net's initial weights are unknown).</param>
+/// <param name="InitialLoss">Loss at the initial weights (α = 0 of that line; null without it).</param>
 public sealed record SliceFacts(string Label, double CentreLoss, double MinLoss, double MaxLoss, double NonConvexFraction, double MeanRatio,
-                                int InterpolationRises, double InitialLoss)
+                                int? InterpolationRises, double? InitialLoss)
 {
     /// <summary>Largest − smallest loss on the plane.</summary>
     public double Range => MaxLoss - MinLoss;
@@ -142,15 +143,20 @@ public static partial class Findings
         return (from ?? weights[0].Length, to);
     }
 
-    /// <summary>One net's slice as facts (plane and interpolation line).</summary>
-    public static SliceFacts Slice(LossSurface plane, IReadOnlyList<IReadOnlyList<double>> ratios, LossLine interpolation)
+    /// <summary>One net's slice as facts (plane, and the interpolation line where there is one).</summary>
+    public static SliceFacts Slice(LossSurface plane, IReadOnlyList<IReadOnlyList<double>> ratios, LossLine? interpolation)
     {
         var all = plane.Loss.SelectMany(r => r).ToArray();
         var centre = plane.Loss[plane.Beta.Count / 2][plane.Alpha.Count / 2];
         var interior = ratios.SelectMany(r => r).ToArray();
-        var unit = interpolation.Alpha.Select((a, i) => (a, i)).Where(p => p.a >= -1e-9 && p.a <= 1 + 1e-9).Select(p => interpolation.Loss[p.i]).ToArray();
-        var rises = unit.Zip(unit.Skip(1), (a, b) => b > a ? 1 : 0).Sum();
-        var initial = interpolation.Loss[interpolation.Alpha.Select((a, i) => (a, i)).MinBy(p => Math.Abs(p.a)).i];
+        int? rises = null;
+        double? initial = null;
+        if (interpolation is not null)
+        {
+            var unit = interpolation.Alpha.Select((a, i) => (a, i)).Where(p => p.a >= -1e-9 && p.a <= 1 + 1e-9).Select(p => interpolation.Loss[p.i]).ToArray();
+            rises = unit.Zip(unit.Skip(1), (a, b) => b > a ? 1 : 0).Sum();
+            initial = interpolation.Loss[interpolation.Alpha.Select((a, i) => (a, i)).MinBy(p => Math.Abs(p.a)).i];
+        }
         return new SliceFacts(plane.Label, centre, all.Min(), all.Max(), interior.Count(r => r > 0) / (double)interior.Length,
             interior.Average(), rises, initial);
     }

@@ -188,15 +188,16 @@ public static class LandscapeSlices
     }
 }
 
-/// <summary>Everything notebook 09 measures on one trained run.</summary>
+/// <summary>Everything notebook 09 measures on one trained net.</summary>
 /// <param name="Label">The net.</param>
-/// <param name="Interpolation">Loss from the initial weights (α = 0) to the trained ones (α = 1), BN on batch statistics.</param>
+/// <param name="Interpolation">Loss from the initial weights (α = 0) to the trained ones (α = 1), BN on batch statistics;
+/// null for a net whose initial weights are unknown (a reference net).</param>
 /// <param name="RandomLine">Loss along one filter-normalised random direction through the trained weights.</param>
 /// <param name="Plane">The filter-normalised random plane around the trained weights.</param>
 /// <param name="TrainedLoss">The trained net's loss on the same images (the plane's centre must equal it).</param>
-public sealed record LandscapeResult(string Label, LossLine Interpolation, LossLine RandomLine, PlaneResult Plane, double TrainedLoss);
+public sealed record LandscapeResult(string Label, LossLine? Interpolation, LossLine RandomLine, PlaneResult Plane, double TrainedLoss);
 
-/// <summary>The loss-landscape measurements over trained runs (notebook 09).</summary>
+/// <summary>The loss-landscape measurements over trained nets (notebook 09).</summary>
 public static class LandscapeStudy
 {
     /// <summary>The first snapshot of a run (iteration 0: its initial weights), or an error naming the folder.</summary>
@@ -205,29 +206,33 @@ public static class LandscapeStudy
         ?? throw new FileNotFoundException($"{run.Folder} has no snapshot of its initial weights (snapshots/{Snapshots.FileName(0)}); runs trained since version 0.4.0 keep one — delete the run folder to retrain it");
 
     /// <summary>
-    /// Measure one run on its first <paramref name="images"/> training images (no augmentation): the interpolation
-    /// from its initial weights, a random filter-normalised line and plane (directions from <paramref name="seed"/>).
+    /// Measure one net on its first <paramref name="images"/> training images (no augmentation): the interpolation
+    /// from its initial weights (when known), a random filter-normalised line and plane (directions from <paramref name="seed"/>).
     /// </summary>
-    public static LandscapeResult Measure(RunResult run, int images, int gridPoints, double range, int linePoints, long seed, string? dataDir = null)
+    public static LandscapeResult Measure(TrainedNet net, int images, int gridPoints, double range, int linePoints, long seed, string? dataDir = null)
     {
-        var label = RunAnalysis.Labels([run])[0];
-        var (model, normalization) = TrainedNets.Load(run);
+        var label = net.Label;
+        var (model, normalization) = net.Load();
         using (model)
-        using (var batches = ImageBatches.First(TrainedNets.Data(run, dataDir), normalization, images, training: true))
+        using (var batches = ImageBatches.First(TrainedNets.Data(net, dataDir), normalization, images, training: true))
         {
             var trained = LossLandscape.Snapshot(model);
-            var statistics = model.named_buffers().Select(b => (b.buffer, Copy: b.buffer.detach().clone())).ToList();
-            Snapshots.Load(InitialSnapshot(run), model);
-            var initial = LossLandscape.Snapshot(model);
-            LossLandscape.MoveTo(model, trained);
-            using (no_grad())
-                foreach (var (buffer, copy) in statistics) { buffer.copy_(copy); copy.Dispose(); }   // the trained BN statistics back
-            var toTrained = LandscapeSlices.Between(initial, trained);
+            Dictionary<string, Tensor>? initial = null, toTrained = null;
+            if (net.InitialWeights is { } initialWeights)
+            {
+                var statistics = model.named_buffers().Select(b => (b.buffer, Copy: b.buffer.detach().clone())).ToList();
+                Snapshots.Load(initialWeights(), model);
+                initial = LossLandscape.Snapshot(model);
+                LossLandscape.MoveTo(model, trained);
+                using (no_grad())
+                    foreach (var (buffer, copy) in statistics) { buffer.copy_(copy); copy.Dispose(); }   // the trained BN statistics back
+                toTrained = LandscapeSlices.Between(initial, trained);
+            }
             var d1 = LossLandscape.FilterNormalizedDirection(model, seed);
             var d2 = LossLandscape.FilterNormalizedDirection(model, seed + 1);
             try
             {
-                var interpolation = LandscapeSlices.Line(model, initial, toTrained, LandscapeSlices.Span(linePoints, -0.5, 1.5), batches.Batches,
+                var interpolation = initial is null ? null : LandscapeSlices.Line(model, initial, toTrained!, LandscapeSlices.Span(linePoints, -0.5, 1.5), batches.Batches,
                     label, "initialisation → trained", batchStatistics: true);
                 LossLandscape.MoveTo(model, trained);
                 var random = LandscapeSlices.Line(model, trained, d1, LandscapeSlices.Symmetric(linePoints, range), batches.Batches, label, "random direction");
@@ -235,7 +240,7 @@ public static class LandscapeStudy
                 var centre = LandscapeSlices.Evaluate(model, batches.Batches).Loss;
                 return new LandscapeResult(label, interpolation, random, plane, centre);
             }
-            finally { Free(trained, initial, toTrained, d1, d2); }
+            finally { Free([trained, d1, d2, .. new[] { initial, toTrained }.OfType<Dictionary<string, Tensor>>()]); }
         }
     }
 
@@ -245,12 +250,12 @@ public static class LandscapeStudy
             foreach (var t in set.Values) t.Dispose();
     }
 
-    /// <summary>bf16 vs fp32 on <paramref name="points"/> points of a random line of the run (speed and loss difference).</summary>
-    public static PrecisionCheck ComparePrecision(RunResult run, int images, double range, int points, long seed, string? dataDir = null)
+    /// <summary>bf16 vs fp32 on <paramref name="points"/> points of a random line of the net (speed and loss difference).</summary>
+    public static PrecisionCheck ComparePrecision(TrainedNet net, int images, double range, int points, long seed, string? dataDir = null)
     {
-        var (model, normalization) = TrainedNets.Load(run);
+        var (model, normalization) = net.Load();
         using (model)
-        using (var batches = ImageBatches.First(TrainedNets.Data(run, dataDir), normalization, images, training: true))
+        using (var batches = ImageBatches.First(TrainedNets.Data(net, dataDir), normalization, images, training: true))
         {
             var trained = LossLandscape.Snapshot(model);
             var d = LossLandscape.FilterNormalizedDirection(model, seed);

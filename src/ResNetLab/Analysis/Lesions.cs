@@ -197,37 +197,34 @@ public static class Lesions
     }
 }
 
-/// <summary>The lesion study over trained runs (notebook 07): loads each run's final weights and measures on test images.</summary>
+/// <summary>The lesion study over trained nets (notebook 07): loads each net's final weights and measures on test images.</summary>
 public static class LesionStudy
 {
-    /// <summary>Fig. 3 for each run: delete every block in turn, error on the first <paramref name="images"/> test images.</summary>
-    public static IReadOnlyList<LesionSeries> SingleBlocks(IReadOnlyList<RunResult> runs, int images, string? dataDir = null)
-    {
-        var labels = RunAnalysis.Labels(runs);
-        return runs.Select((run, i) =>
+    /// <summary>Fig. 3 for each net: delete every block in turn, error on the first <paramref name="images"/> test images.</summary>
+    public static IReadOnlyList<LesionSeries> SingleBlocks(IReadOnlyList<TrainedNet> nets, int images, string? dataDir = null) =>
+        nets.Select(net =>
         {
-            var (model, normalization) = TrainedNets.Load(run);
+            var (model, normalization) = net.Load();
             using (model)
-            using (var batches = ImageBatches.First(TrainedNets.Data(run, dataDir), normalization, images))
-                return Lesions.SingleBlocks(model, labels[i], batches.Batches);
+            using (var batches = ImageBatches.First(TrainedNets.Data(net, dataDir), normalization, images))
+                return Lesions.SingleBlocks(model, net.Label, batches.Batches);
         }).ToList();
+
+    /// <summary>Fig. 5 (a) for one net: error with k random blocks deleted, <paramref name="draws"/> draws per k.</summary>
+    public static RandomLesionSeries RandomBlocks(TrainedNet net, int images, IReadOnlyList<int> deleteCounts, int draws, long seed, string? dataDir = null)
+    {
+        var (model, normalization) = net.Load();
+        using (model)
+        using (var batches = ImageBatches.First(TrainedNets.Data(net, dataDir), normalization, images))
+            return Lesions.RandomBlocks(model, net.Label, batches.Batches, deleteCounts, draws, seed);
     }
 
-    /// <summary>Fig. 5 (a) for one run: error with k random blocks deleted, <paramref name="draws"/> draws per k.</summary>
-    public static RandomLesionSeries RandomBlocks(RunResult run, int images, IReadOnlyList<int> deleteCounts, int draws, long seed, string? dataDir = null)
+    /// <summary>Fig. 6 for one residual net: gradient per path length on its first <paramref name="images"/> test images.</summary>
+    public static PathProfile PathGradients(TrainedNet net, int images, int samplesPerLength, long seed, string? dataDir = null)
     {
-        var (model, normalization) = TrainedNets.Load(run);
+        var (model, normalization) = net.Load();
         using (model)
-        using (var batches = ImageBatches.First(TrainedNets.Data(run, dataDir), normalization, images))
-            return Lesions.RandomBlocks(model, RunAnalysis.Labels([run])[0], batches.Batches, deleteCounts, draws, seed);
-    }
-
-    /// <summary>Fig. 6 for one residual run: gradient per path length on its first <paramref name="images"/> test images.</summary>
-    public static PathProfile PathGradients(RunResult run, int images, int samplesPerLength, long seed, string? dataDir = null)
-    {
-        var (model, normalization) = TrainedNets.Load(run);
-        using (model)
-        using (var batches = ImageBatches.First(TrainedNets.Data(run, dataDir), normalization, images, batchSize: images))
-            return Lesions.PathGradients(model, RunAnalysis.Labels([run])[0], batches.Batches[0].X, batches.Batches[0].Y, samplesPerLength, seed);
+        using (var batches = ImageBatches.First(TrainedNets.Data(net, dataDir), normalization, images, batchSize: images))
+            return Lesions.PathGradients(model, net.Label, batches.Batches[0].X, batches.Batches[0].Y, samplesPerLength, seed);
     }
 }

@@ -205,27 +205,30 @@ public static class RunAnalysis
     }
 }
 
-/// <summary>Fig. 7: the std of each 3×3 layer's response (after BN, before ReLU/addition) of trained runs.</summary>
+/// <summary>Fig. 7: the std of each 3×3 layer's response (after BN, before ReLU/addition) of trained nets.</summary>
 public static class LayerResponseAnalysis
 {
     /// <summary>Load each run's final weights and measure its responses on the first <paramref name="images"/> test images.</summary>
-    public static IReadOnlyList<ResponseSeries> Measure(IReadOnlyList<RunResult> runs, int images, string? dataDir = null)
+    public static IReadOnlyList<ResponseSeries> Measure(IReadOnlyList<RunResult> runs, int images, string? dataDir = null) =>
+        Measure(TrainedNets.Of(runs), images, dataDir);
+
+    /// <summary>Each net's responses on the first <paramref name="images"/> test images, normalised as it was trained.</summary>
+    public static IReadOnlyList<ResponseSeries> Measure(IReadOnlyList<TrainedNet> nets, int images, string? dataDir = null)
     {
-        var labels = RunAnalysis.Labels(runs);
         var series = new List<ResponseSeries>();
         var data = new Dictionary<CifarFormat, CifarData>();
-        for (var i = 0; i < runs.Count; i++)
+        foreach (var net in nets)
         {
-            var run = runs[i];
-            var format = run.Record.Config.Format;
-            if (!data.TryGetValue(format, out var set)) data[format] = set = CifarData.Load(DataLocation.Resolve(dataDir, format, out _), format);
+            if (!data.TryGetValue(net.Format, out var set)) data[net.Format] = set = TrainedNets.Data(net, dataDir);
             using var scope = NewDisposeScope();
-            using var model = Experiment.CreateModel(run.Record.Config);
-            var state = run.RunFolder.LoadCheckpoint(model, optimizer: null);
-            var (batch, _) = TestSet.Batches(set, state.Normalization, CPU, images).First();
-            var responses = ((ResNetModel)model).LayerResponses(batch);
-            series.Add(new ResponseSeries(labels[i], responses.Select(r => r.Output.std().item<float>() is var s ? (double)s : 0).ToList()));
-            foreach (var r in responses) r.Output.Dispose();
+            var (model, normalization) = net.Load();
+            using (model)
+            {
+                var (batch, _) = TestSet.Batches(set, normalization, CPU, images).First();
+                var responses = model.LayerResponses(batch);
+                series.Add(new ResponseSeries(net.Label, responses.Select(r => (double)r.Output.std().item<float>()).ToList()));
+                foreach (var r in responses) r.Output.Dispose();
+            }
         }
         return series;
     }

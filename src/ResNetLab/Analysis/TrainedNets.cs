@@ -1,5 +1,6 @@
 using ResNetLab.Data;
 using ResNetLab.Models;
+using ResNetLab.Models.Pretrained;
 using ResNetLab.Training;
 using static TorchSharp.torch;
 
@@ -49,7 +50,25 @@ public sealed class ImageBatches : IDisposable
     }
 }
 
-/// <summary>Trained runs loaded for measurement: the final weights, the run's normalisation and its dataset.</summary>
+/// <summary>
+/// A trained net to measure: one of this project's runs, or a fully trained reference net (<see cref="ReferenceNets"/>).
+/// The studies (layer responses, lesions, landscapes) take these, so a reference net stands beside the student's runs.
+/// A run converts implicitly.
+/// </summary>
+/// <param name="Label">Legend label saying whose net it is.</param>
+/// <param name="Spec">Its architecture.</param>
+/// <param name="Format">The dataset it was trained on.</param>
+/// <param name="Load">Builds the net with its trained weights, in eval mode, and the normalisation its inputs need (the caller disposes the model).</param>
+/// <param name="InitialWeights">The file of its weights before training (a run's snapshot 0); null when unknown (a reference net).</param>
+/// <param name="IsReference">A published, fully trained net rather than one of this project's runs.</param>
+public sealed record TrainedNet(string Label, ModelSpec Spec, CifarFormat Format, Func<(ResNetModel Model, Normalization Normalization)> Load,
+                                Func<string>? InitialWeights, bool IsReference)
+{
+    /// <summary>A run of this project, labelled as <see cref="RunAnalysis.Labels"/> labels it alone.</summary>
+    public static implicit operator TrainedNet(RunResult run) => TrainedNets.Of(run);
+}
+
+/// <summary>Trained runs and reference nets loaded for measurement: the final weights, the normalisation and the dataset.</summary>
 public static class TrainedNets
 {
     /// <summary>The run's network with its final weights (from its checkpoint), in eval mode, and the normalisation it trained with.</summary>
@@ -61,10 +80,43 @@ public static class TrainedNets
         return (model, state.Normalization);
     }
 
-    /// <summary>The dataset the run trained on (its format), from <paramref name="dataDir"/> or the default data folder.</summary>
-    public static CifarData Data(RunResult run, string? dataDir)
+    /// <summary>A run as a net to measure; <paramref name="label"/> defaults to its label alone.</summary>
+    public static TrainedNet Of(RunResult run, string? label = null) =>
+        new(label ?? RunAnalysis.Labels([run])[0], run.Record.Config.Spec, run.Record.Config.Format, () => Load(run),
+            () => LandscapeStudy.InitialSnapshot(run), IsReference: false);
+
+    /// <summary>Runs as nets to measure, labelled together (shortcut or seed only where they would otherwise look alike).</summary>
+    public static IReadOnlyList<TrainedNet> Of(IReadOnlyList<RunResult> runs)
     {
-        var format = run.Record.Config.Format;
-        return CifarData.Load(DataLocation.Resolve(dataDir, format, out _), format);
+        var labels = RunAnalysis.Labels(runs);
+        return runs.Select((r, i) => Of(r, labels[i])).ToList();
+    }
+
+    /// <summary>A fully trained reference net from <paramref name="folder"/> (default data/pretrained), verified before it is read.</summary>
+    public static TrainedNet Reference(ReferenceNet net, string? folder = null) =>
+        new(net.Label, ModelZoo.Spec(net.Model), CifarFormat.Cifar10, () => (ReferenceNets.Load(net, folder), net.InputNormalization),
+            InitialWeights: null, IsReference: true);
+
+    /// <summary>The dataset the net trained on (its format), from <paramref name="dataDir"/> or the default data folder.</summary>
+    public static CifarData Data(TrainedNet net, string? dataDir) => CifarData.Load(DataLocation.Resolve(dataDir, net.Format, out _), net.Format);
+}
+
+/// <summary>Notebook 06: the fully trained reference nets' layer responses, by depth and against the student's plain nets.</summary>
+/// <param name="ByDepth">Mean response std of each fully trained ResNet, shallow to deep.</param>
+/// <param name="DeeperIsSmaller">Each deeper trained ResNet responds less (§4.2 on Fig. 7).</param>
+/// <param name="AgainstYourPlain">At each depth both exist: the student's plain net against the fully trained ResNet.</param>
+public sealed record TrainedResponseFacts(IReadOnlyList<ResponseByDepth> ByDepth, bool DeeperIsSmaller, IReadOnlyList<ResponsePair> AgainstYourPlain);
+
+public static partial class Findings
+{
+    /// <summary>Notebook 06's facts for fully trained nets: smaller responses with depth, and smaller than the student's plain nets?</summary>
+    public static TrainedResponseFacts TrainedResponses(IReadOnlyList<TrainedNet> nets, IReadOnlyList<ResponseSeries> series,
+                                                        IReadOnlyList<FinalResult> yours, IReadOnlyList<ResponseSeries> yourSeries)
+    {
+        if (series.Count != nets.Count || yourSeries.Count != yours.Count) throw new ArgumentException("one response series per network");
+        var byDepth = nets.Zip(series, (n, s) => new ResponseByDepth(n.Spec.Depth, s.Std.Average())).OrderBy(r => r.Depth).ToList();
+        var plain = yours.Zip(yourSeries, (f, s) => (f, Mean: s.Std.Average())).Where(p => !p.f.Residual).ToList();
+        var pairs = byDepth.SelectMany(r => plain.Where(p => p.f.Depth == r.Depth).Take(1).Select(p => new ResponsePair(r.Depth, p.Mean, r.Mean))).ToList();
+        return new TrainedResponseFacts(byDepth, byDepth.Count >= 2 && byDepth.Zip(byDepth.Skip(1)).All(p => p.Second.Mean <= p.First.Mean), pairs);
     }
 }
