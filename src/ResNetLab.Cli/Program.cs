@@ -35,6 +35,8 @@ app.Configure(config =>
         notebook.SetDescription("A notebook without a notebook kernel: as a .NET 10 file-based app that writes an HTML page.");
         CliSurface.Add<NotebookExportCommand>(notebook, "export", "notebook").WithDescription("Write notebooks/NAME.ipynb as artifacts/apps/NAME.cs (--as-app).");
         CliSurface.Add<NotebookRunCommand>(notebook, "run", "notebook").WithDescription("Export as an app and run it: dotnet run artifacts/apps/NAME.cs → NAME.html.");
+        CliSurface.Add<NotebookLiveCheckCommand>(notebook, "live-check", "notebook").WithDescription("Run All in the browser front end (jupyter notebook, headless Chromium, offline): every chart drawn, no cell error.")
+            .WithExample("notebook", "live-check", "--notebooks", "00,01");
     });
     config.AddBranch("sweep", sweep =>
     {

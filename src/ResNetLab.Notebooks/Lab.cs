@@ -55,6 +55,7 @@ public sealed partial class Lab
         catch (SettingException e) { throw new ArgumentException(e.Describe($"Lab.Setup({e.Setting}: …)"), e); }
         var lab = new Lab(settings.Budget, settings.DataDir, DataSource.Describe(settings.DataDir), settings.RunsDir, settings.Runtime, settings.Precision);
         RegisterFormatters();
+        LiveCharts.Register();   // charts from the project's plotly.js, not a CDN (issue 27)
         Show(lab.Banner());
         return lab;
     }

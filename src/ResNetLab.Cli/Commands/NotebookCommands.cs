@@ -3,6 +3,7 @@ using System.Diagnostics;
 using ResNetLab.Notebooks.Apps;
 using ResNetLab.Notebooks.Reports;
 using ResNetLab.Runtime;
+using ResNetLab.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -75,5 +76,52 @@ public sealed class NotebookRunCommand : Command<NotebookRunCommand.Settings>
         using var p = Process.Start(psi)!;
         p.WaitForExit();
         return p.ExitCode;
+    }
+}
+
+/// <summary>
+/// `resnet notebook live-check`: serve notebooks with `jupyter notebook` (classic) offline, Run All in headless Chromium,
+/// and fail naming the notebook when a cell errors or a chart stays blank.
+/// </summary>
+public sealed class NotebookLiveCheckCommand : Command<NotebookLiveCheckCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--notebooks <NAMES>")]
+        [Description("Comma-separated notebook names or prefixes (default: 00,01)")]
+        public string? Notebooks { get; init; }
+
+        [CommandOption("--budget <BUDGET>")]
+        [Description("smoke | quick | full | iterations, passed to the kernel as RESNET_BUDGET (default: smoke)")]
+        public string? Budget { get; init; }
+
+        [CommandOption("--out <DIR>")]
+        [Description("Where the screenshots go (default: artifacts/live-check)")]
+        public string? Out { get; init; }
+
+        [CommandOption("--timeout <MINUTES>")]
+        [Description("Per-notebook timeout in minutes (default: 10)")]
+        public double? TimeoutMinutes { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        var resolved = CliParse.Settings(new SettingsRequest(settings.Budget ?? "smoke", null, null));
+        var root = RepoPaths.Root;
+        var notebooks = ReportBuilder.DiscoverNotebooks(Path.Combine(root, "notebooks"),
+            (settings.Notebooks ?? "00,01").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var env = new Dictionary<string, string>(resolved.ToEnvironment())
+        {
+            ["RESNET_ROOT"] = root,
+            ["JUPYTER_PATH"] = NotebookRunner.PrepareJupyterKernel(),   // this checkout's kernel spec
+        };
+        var outDir = Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "live-check"));
+        var started = Stopwatch.StartNew();
+        var results = LiveCheck.RunAsync(notebooks, env, outDir, TimeSpan.FromMinutes(settings.TimeoutMinutes ?? 10),
+            line => AnsiConsole.MarkupLine(Markup.Escape(line))).GetAwaiter().GetResult();
+        foreach (var r in results.Where(r => !r.Ok))
+            AnsiConsole.MarkupLine($"[red]failed:[/] {Markup.Escape(r.Describe())}" + (r.Screenshot is { } s ? $" (screenshot {Markup.Escape(s)})" : ""));
+        AnsiConsole.MarkupLine($"live check: {results.Count(r => r.Ok)}/{results.Count} notebooks ran with every chart drawn, in {started.Elapsed.TotalSeconds:F0} s");
+        return results.All(r => r.Ok) ? 0 : 1;
     }
 }

@@ -37,20 +37,28 @@ public static class BrowserCheck
     public static async Task<IReadOnlyList<BrowserResult>> CheckAsync(
         IEnumerable<(string HtmlPath, int ExpectedCharts)> pages, bool screenshots = true, TimeSpan? chartTimeout = null)
     {
-        var chromium = FindChromium() ?? throw new InvalidOperationException(
+        _ = FindChromium() ?? throw new InvalidOperationException(
             "Chromium not found (looked at RESNET_CHROMIUM, /usr/bin/chromium): run bash environment/setup.sh (apt package chromium)");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        await using var browser = await LaunchAsync(playwright);
+        var results = new List<BrowserResult>();
+        foreach (var (html, expected) in pages)
+            results.Add(await CheckPageAsync(browser, Path.GetFullPath(html), expected, screenshots, chartTimeout ?? TimeSpan.FromSeconds(30)));
+        return results;
+    }
+
+    /// <summary>Headless Chromium (RESNET_CHROMIUM or the system one) with background networking off: the reports' and the live check's browser.</summary>
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright)
+    {
+        var chromium = FindChromium() ?? throw new InvalidOperationException(
+            "Chromium not found (looked at RESNET_CHROMIUM, /usr/bin/chromium): run bash environment/setup.sh (apt package chromium)");
+        return playwright.Chromium.LaunchAsync(new()
         {
             ExecutablePath = chromium,
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
         });
-        var results = new List<BrowserResult>();
-        foreach (var (html, expected) in pages)
-            results.Add(await CheckPageAsync(browser, Path.GetFullPath(html), expected, screenshots, chartTimeout ?? TimeSpan.FromSeconds(30)));
-        return results;
     }
 
     static async Task<BrowserResult> CheckPageAsync(IBrowser browser, string html, int expected, bool screenshot, TimeSpan timeout)
