@@ -186,6 +186,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         if (r.Final is { } f)
             table.AddRow($"{r.EvalSet} error", Markup.Escape($"{f.TestError:P2} on {f.EvalImages:N0} images (train error {f.TrainError:P2}, loss {f.TrainLoss:F3})"));
         table.AddRow("time", Markup.Escape($"{CliParse.Duration(TimeSpan.FromSeconds(r.WallSeconds))} over {r.Sessions} session(s); {r.Device}, {r.Runtime.Threads} threads"));
+        if (result.Outcome != RunOutcome.Reused)
+            table.AddRow("memory", Markup.Escape($"peak RSS {r.PeakRssMb:N0} MB" + (r.RssGrowthPercent is { } g
+                ? $"; {r.RssFirstEvalMb:N0} MB after the first evaluation, {r.RssLastEvalMb:N0} MB after the last ({g:+0.0;-0.0} %)" : "")));
         AnsiConsole.Write(table);
     }
 }

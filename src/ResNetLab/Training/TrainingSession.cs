@@ -19,8 +19,8 @@ public sealed class TrainingSession : IDisposable
     readonly nn.Module<Tensor, Tensor> model;
     readonly MomentumSgd optimizer;
     readonly CifarLoader loader;
-    readonly CifarData data;
-    readonly CifarSplit split;
+    readonly (DataSourceKind Source, string Directory) data;
+    readonly (string Description, string EvalName, int EvalCount) split;
     readonly Device device;
 
     TrainingSession(RunConfig config, RunFolder folder, ExperimentOptions options, RunRecord? previous)
@@ -29,8 +29,9 @@ public sealed class TrainingSession : IDisposable
         device = TorchRuntime.Device;
         var budget = config.Budget;
         var recipe = config.ResolvedRecipe;
-        data = CifarData.Load(DataLocation.Resolve(options.DataDir, config.Format, out _), config.Format);
-        split = CifarSplit.Make(data, config.Split, config.Seed, budget.TrainImages, budget.EvalImages);
+        var all = CifarData.Load(DataLocation.Resolve(options.DataDir, config.Format, out _), config.Format);
+        var chosen = CifarSplit.Make(all, config.Split, config.Seed, budget.TrainImages, budget.EvalImages);
+        (data, split) = ((all.Source, all.Directory), (chosen.Description, chosen.EvalName, chosen.EvalCount));
 
         TorchRuntime.Seed(config.Seed);   // the initial weights are a function of the seed
         model = (options.ModelFactory ?? Experiment.CreateModel)(config);
@@ -43,13 +44,19 @@ public sealed class TrainingSession : IDisposable
         if (folder.ReadCheckpointState() is { } state && state.ConfigHash != config.Hash)
             throw new InvalidOperationException($"{folder.CheckpointPath} belongs to a different config (hash {state.ConfigHash}, this one {config.Hash}); delete the folder or force a retrain to start over");
         Resumed = folder.HasCheckpoint ? folder.LoadCheckpoint(model, optimizer) : null;
-        var normalization = Resumed?.Normalization ?? Normalization.For(config.Normalization, split.TrainImages);
-        loader = new CifarLoader(split, normalization, recipe.BatchSize, config.Seed, config.Augment, device);
+        var normalization = Resumed?.Normalization ?? Normalization.For(config.Normalization, chosen.TrainImages);
+        loader = new CifarLoader(chosen, normalization, recipe.BatchSize, config.Seed, config.Augment, device);
+        // The whole dataset and the split's arrays (~180 MB of CIFAR-10 each at full size) now live on in the loader's
+        // tensors only: collected here, once, so the process does not carry them through the run (issue 25, item 6).
+        (all, chosen) = (null!, null!);
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         Schedule = new LearningRateSchedule(recipe, Warmup, Resumed?.Warmup);
         Trainer = new Trainer(model, loader, optimizer, Schedule, config, options.EvalBatchSize, new TrainerCallbacks
         {
             Evaluated = rows =>
             {
+                var rss = ProcessMemory.Rss().Current / 1024.0;
+                (rssFirstEval, rssLastEval) = (rssFirstEval ?? rss, rss);
                 folder.WriteMetrics(rows);
                 folder.AppendTensorBoard(rows[^1], WarmingUpAt(rows[^1].Iteration), split.EvalName);
             },
@@ -151,10 +158,12 @@ public sealed class TrainingSession : IDisposable
         StartedUtc = previous?.StartedUtc ?? startedUtc, Status = status, Iteration = Trainer.Iteration,
         Sessions = (previous?.Sessions ?? 0) + 1, WallSeconds = Trainer.ElapsedSeconds, Message = message,
         EndedUtc = status == RunStatus.Running ? null : DateTime.UtcNow, PeakRssMb = ProcessMemory.Rss().Peak / 1024.0,
+        RssFirstEvalMb = rssFirstEval, RssLastEvalMb = rssLastEval,
         Final = Trainer.Metrics.LastOrDefault() is { } m ? new FinalMetrics(m.TrainLoss, m.TrainError, m.TestLoss, m.TestError, split.EvalCount) : null,
     };
 
     readonly DateTime startedUtc = DateTime.UtcNow;
+    double? rssFirstEval, rssLastEval;
 
     /// <summary>Frees the data loader, the momentum buffers and the model (the record is already written).</summary>
     public void Dispose()
