@@ -3,7 +3,10 @@
 #  1. `resnet sweep --engine slurm`: 2 models × 2 seeds at the smoke budget; wait; every record finished
 #     (`sweep status --json`), `resnet results --json` gives mean ± std over the two seeds;
 #  2. preemption: a run is requeued mid-run (`scontrol requeue`), resumes from its checkpoint (run.json sessions ≥ 2)
-#     and ends with metrics identical to the same run trained uninterrupted with `resnet train` in another folder.
+#     and ends with metrics identical to the same run trained uninterrupted with `resnet train` in another folder;
+#     while it waits to restart, `sweep status` shows Slurm's pending reason;
+#  3. fit: a sweep asking for more CPUs than the node has is refused at submit (nothing queued), and the default
+#     --cpus fits the node.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -50,6 +53,9 @@ squeue -h -j "${job}_0" -o %t | grep -q R || fail "task ${job}_0 is not running 
 scontrol requeue "${job}_0"
 # A requeued job waits ~2 minutes (BeginTime) before it may start again; once it is pending, let it start now.
 for _ in $(seq 120); do [[ $(squeue -h -j "${job}_0" -o %t 2>/dev/null) == PD ]] && break; sleep 0.5; done
+status=$($resnet sweep status "${pre[@]}")
+grep -q "pending in Slurm: BeginTime" <<<"$status" || { echo "$status"; fail "sweep status does not show the requeued task's pending reason"; }
+echo "slurm-check: sweep status while requeued: $(grep 'pending in Slurm' <<<"$status")"
 scontrol update jobid="${job}_0" StartTime=now || true
 wait_job "$job" 900
 python3 - "$run/run.json" <<'PY' || fail "the requeued run did not resume and finish"
@@ -66,6 +72,19 @@ cut -d, -f1-6 "$run/metrics.csv" >"$out/preempted.csv"
 cut -d, -f1-6 "$out/runs-local/resnet20-A-cifar10-smoke-s0/metrics.csv" >"$out/uninterrupted.csv"
 diff "$out/preempted.csv" "$out/uninterrupted.csv" || fail "metrics after requeue differ from the uninterrupted run"
 echo "slurm-check: requeued run's metrics (iteration, lr, train/test loss and error) identical to the uninterrupted one ($((SECONDS - t)) s)"
+
+echo "== slurm-check: a sweep that cannot fit is refused at submit; the default --cpus fits"
+too_many=$(( $(nproc) + 1 ))
+before=$(squeue -h | wc -l)
+if refusal=$(COLUMNS=400 $resnet sweep --models resnet20 --budget smoke --seeds 1 --runs "$out/runs-unfit" --engine slurm --cpus "$too_many" 2>&1); then
+  fail "a sweep asking for $too_many CPUs per task on a $(nproc)-CPU node was submitted"
+fi
+grep -q "refused: a task asks for $too_many CPUs, the largest node of partition" <<<"$refusal" || { echo "$refusal"; fail "the refusal does not say why"; }
+[[ $(squeue -h | wc -l) == "$before" ]] || fail "the refused sweep queued a job"
+$resnet sweep --models resnet20 --budget smoke --seeds 1 --runs "$out/runs-unfit" --engine slurm --dry-run 2>/dev/null \
+  | grep -q -- "--cpus-per-task=$(( $(nproc) < 4 ? $(nproc) : 4 ))" || fail "the default --cpus does not fit the node"
+reason=${refusal#*refused: }
+echo "slurm-check: refused at submit: ${reason%% — *}"
 
 bash environment/slurm.sh stop
 echo "slurm-check: passed in $((SECONDS - start)) s"

@@ -98,7 +98,7 @@ public class ProgressFileTests
 public class ProgressFileRunTests
 {
     [Fact]
-    public void A_run_writes_its_progress_file_and_ends_it_finished()
+    public void A_run_writes_its_progress_file_ends_it_finished_and_records_its_memory()
     {
         TorchRuntime.Initialize(DeviceChoice.Cpu);
         var runs = TestPaths.TempDir("progress-run");
@@ -116,6 +116,12 @@ public class ProgressFileRunTests
             var last = ProgressFile.TryRead(result.Folder)!;
             Assert.Equal(("finished", 8, 8), (last.State, last.Iteration, last.Iterations));
             Assert.Equal(config.RunName, last.Run);
+
+            // run.json: resident memory after the first and the latest evaluation (issue 25, item 6: flat = small growth)
+            var r = Runs.Load(result.Folder);
+            Assert.InRange(r.RssFirstEvalMb!.Value, 50, r.PeakRssMb);
+            Assert.InRange(r.RssLastEvalMb!.Value, 50, r.PeakRssMb);
+            Assert.Equal(100 * (r.RssLastEvalMb - r.RssFirstEvalMb) / r.RssFirstEvalMb, r.RssGrowthPercent);
         }
         finally { Directory.Delete(runs, true); }
     }
