@@ -133,6 +133,7 @@ public abstract class ResidualBlock : Module<Tensor, Tensor>
     protected void AddShortcut(string name, ShortcutOption? option, long inChannels, long outChannels, long stride)
     {
         RecordShape(inChannels, outChannels, stride);
+        residual = option is not null;
         var grows = stride != 1 || inChannels != outChannels;
         Shortcut = option switch
         {
@@ -160,8 +161,10 @@ public abstract class ResidualBlock : Module<Tensor, Tensor>
     /// <summary>The block's input and output channels and stride.</summary>
     protected void RecordShape(long inChannels, long outChannels, long stride) => (blockIn, blockOut, blockStride) = (inChannels, outChannels, stride);
 
-    /// <summary>True when the block adds its shortcut (a residual block); false for a plain block.</summary>
-    public abstract bool IsResidual { get; }
+    bool residual;
+
+    /// <summary>True when the block adds its shortcut (a residual block: <see cref="AddShortcut"/> was given an option); false for a plain block.</summary>
+    public virtual bool IsResidual => residual;
 
     /// <summary>True when a ReLU follows the addition (§3.3); false in pre-activation blocks, whose output is the sum itself.</summary>
     public virtual bool ActivatesAfterAddition => true;
@@ -221,7 +224,6 @@ public sealed class BasicBlock : ResidualBlock
     public const int Expansion = 1;
     readonly Conv2d conv1, conv2;
     readonly BatchNorm2d bn1, bn2;
-    readonly bool residual;
 
     /// <summary>A basic block from <paramref name="inChannels"/> to <paramref name="planes"/> channels; stride 2 on the first conv halves the map.</summary>
     /// <param name="inChannels">Channels coming in.</param>
@@ -232,7 +234,6 @@ public sealed class BasicBlock : ResidualBlock
     public BasicBlock(long inChannels, long planes, long stride, ShortcutOption? shortcut, string shortcutName)
         : base(nameof(BasicBlock))
     {
-        residual = shortcut is not null;
         conv1 = Conv.Conv3x3(inChannels, planes, stride);
         bn1 = BatchNorm2d(planes);
         conv2 = Conv.Conv3x3(planes, planes);
@@ -249,9 +250,6 @@ public sealed class BasicBlock : ResidualBlock
 
     /// <inheritdoc/>
     public override IEnumerable<(string Conv, BatchNorm2d Norm)> ThreeByThreeOutputs => [("conv1", bn1), ("conv2", bn2)];
-
-    /// <inheritdoc/>
-    public override bool IsResidual => residual;
 
     /// <summary>bn2(conv2(ReLU(bn1(conv1(x))))).</summary>
     public override Tensor Branch(Tensor x)
@@ -273,7 +271,6 @@ public sealed class BottleneckBlock : ResidualBlock
     public const int Expansion = 4;
     readonly Conv2d conv1, conv2, conv3;
     readonly BatchNorm2d bn1, bn2, bn3;
-    readonly bool residual;
 
     /// <summary>A bottleneck block of width <paramref name="planes"/> (output planes × 4), striding the first 1×1 as the paper does.</summary>
     /// <param name="inChannels">Channels coming in.</param>
@@ -285,7 +282,6 @@ public sealed class BottleneckBlock : ResidualBlock
     public BottleneckBlock(long inChannels, long planes, long stride, ShortcutOption? shortcut, string shortcutName, bool strideOn3x3)
         : base(nameof(BottleneckBlock))
     {
-        residual = shortcut is not null;
         conv1 = Conv.Conv1x1(inChannels, planes, strideOn3x3 ? 1 : stride);
         bn1 = BatchNorm2d(planes);
         conv2 = Conv.Conv3x3(planes, planes, strideOn3x3 ? stride : 1);
@@ -306,9 +302,6 @@ public sealed class BottleneckBlock : ResidualBlock
 
     /// <inheritdoc/>
     public override IEnumerable<(string Conv, BatchNorm2d Norm)> ThreeByThreeOutputs => [("conv2", bn2)];
-
-    /// <inheritdoc/>
-    public override bool IsResidual => residual;
 
     /// <summary>bn3(conv3(ReLU(bn2(conv2(ReLU(bn1(conv1(x)))))))).</summary>
     public override Tensor Branch(Tensor x)
