@@ -51,7 +51,7 @@ public class CliSurfaceTests
         foreach (var (k, v) in env) info.Environment[k] = v;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "resnet.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
-        info.Environment["COLUMNS"] = "200";
+        if (!env.ContainsKey("COLUMNS")) info.Environment["COLUMNS"] = "200";
         using var p = Process.Start(info)!;
         var output = p.StandardOutput.ReadToEndAsync();
         var error = p.StandardError.ReadToEndAsync();
@@ -107,5 +107,19 @@ public class CliSurfaceTests
             Assert.True(code == 0, output);
             Assert.Contains("EXAMPLES:", output);
         }
+    }
+
+    [Fact]
+    public void An_error_is_one_unwrapped_line_on_standard_error_however_narrow_the_terminal()
+    {
+        // A path longer than the terminal is wide: Spectre's markup wrapped it over several lines before.
+        var missing = Path.Combine(Path.GetTempPath(), string.Concat(Enumerable.Repeat("a-long-folder-name/", 8)), "runs", "resnet20-A-cifar10-smoke-s0");
+        var (code, output) = ResnetWithEnv(new() { ["COLUMNS"] = "40" }, "eval", "--run", missing);
+        Assert.Equal(2, code);
+        var errors = output.ReplaceLineEndings("\n").Split('\n').Where(l => l.Contains("error", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(errors);
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        Assert.Contains(missing, line, StringComparison.Ordinal);
+        Assert.Equal("error: a b c", CliErrors.Line("a\n  b\r\nc"));
     }
 }
