@@ -18,6 +18,19 @@ public sealed partial class Lab
         GradientFlowAnalysis.Measure(runs.ToList(), images, DataDir);
 
     /// <summary>
+    /// The end of training (issue 22): the fully trained reference ResNets of the depths among <paramref name="flow"/>'s
+    /// ResNets (all four when none matches), measured on the same first <paramref name="images"/> training images, after
+    /// the last snapshot of each of the student's runs.
+    /// </summary>
+    public IReadOnlyList<TrainedGradients> TrainedGradients(IReadOnlyList<GradientFlowSeries> flow, int images)
+    {
+        var depths = flow.Where(s => s.Residual).Select(s => s.Depth).ToHashSet();
+        var references = References().Where(r => depths.Contains(r.Spec.Depth)).ToList();
+        if (references.Count == 0) references = [.. References()];
+        return [.. TrainedGradientStudy.LastSnapshots(flow), .. TrainedGradientStudy.Measure(references, images, DataDir)];
+    }
+
+    /// <summary>
     /// The line study of the plan at initialisation: for each of its depths the plain net and the ResNet, freshly
     /// initialised from the plan's seed (what their runs' snapshot 0 holds), input gradients along the plan's lines.
     /// </summary>
