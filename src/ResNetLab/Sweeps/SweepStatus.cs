@@ -53,33 +53,42 @@ public static class SweepStatus
                                      Count(RunState.Pending), Count(RunState.Failed), lines);
     }
 
-    /// <summary>One run's state from its folder: record, lock, progress, task record and log tail.</summary>
+    /// <summary>
+    /// One run's state from its folder: what <see cref="Experiment.Decide"/> — the one reuse/resume/train rule that
+    /// RunOrLoad, the reports planner and the sweep tasks follow — would do with it, refined by the lock (running), the
+    /// record's status and the task record (failed), with the log tail where a failure says why.
+    /// </summary>
     public static RunStatusLine Line(RunConfig config, string folder, bool requireSnapshots = false)
     {
-        RunRecord? record;
-        try { record = Training.Runs.TryLoad(folder); }
+        RunDecision decision;
+        try { decision = Experiment.Decide(config, folder, requireSnapshots: requireSnapshots); }
         catch (InvalidDataException e) { return new(config.RunName, folder, RunState.Failed, null, null, e.Message, LogTail(folder)); }
-        var task = SweepTaskRecord.TryRead(folder);
+        var record = decision.Record;
         var progress = ReadProgress(folder, record);
-        if (record is not null && record.ConfigHash != config.Hash)
-            return new(config.RunName, folder, RunState.Failed, progress, null,
-                       $"the folder holds a run with another config (hash {record.ConfigHash}, this sweep's {config.Hash})", []);
-        if (requireSnapshots && Snapshots.MissingFrom(record, folder) && RunLock.Inspect(folder).State != RunLock.LockState.Held)
-            return new(config.RunName, folder, RunState.Pending, progress, null, Snapshots.MissingReason, []);
-        if (record?.Status == RunStatus.Finished)
-            return new(config.RunName, folder, RunState.Finished, progress, record.Final is { } f ? 100 * f.TestError : null, null, []);
+        switch (decision.Action)
+        {
+            case RunAction.Conflict:
+                return new(config.RunName, folder, RunState.Failed, progress, null,
+                           $"the folder holds a run with another config (hash {record!.ConfigHash}, this sweep's {config.Hash})", []);
+            case RunAction.Reuse:
+                return new(config.RunName, folder, RunState.Finished, progress, record!.Final is { } f ? 100 * f.TestError : null, null, []);
+        }
         var (lockState, holder) = RunLock.Inspect(folder);
         if (lockState == RunLock.LockState.Held)
             return new(config.RunName, folder, RunState.Running, progress, null,
                        holder is null ? null : $"on {holder.Host}{(holder.Job is null ? "" : $" (job {holder.Job})")}", []);
+        if (decision.Action == RunAction.Retrain)   // finished, but without the snapshots this plan reads
+            return new(config.RunName, folder, RunState.Pending, progress, null, decision.Reason, []);
         if (record?.Status is RunStatus.Failed or RunStatus.Diverged)
             return new(config.RunName, folder, RunState.Failed, progress, null, FirstLine(record.Message), LogTail(folder));
+        var task = SweepTaskRecord.TryRead(folder);
         if (task is { ExitCode: { } code } && code != 0 && code != ExitCodes.Interrupted)
             return new(config.RunName, folder, RunState.Failed, progress, null, FirstLine(task.Message) ?? $"task exited with code {code}", LogTail(folder));
-        var note = record switch
+        var note = (decision.Action, record) switch
         {
-            null => "not started",
-            { Status: RunStatus.Interrupted } => $"interrupted at iteration {record.Iteration:N0}; resumes from its checkpoint",
+            (_, null) => "not started",
+            (RunAction.Train, _) => $"stopped at iteration {record.Iteration:N0} with no checkpoint; starts over",
+            (_, { Status: RunStatus.Interrupted }) => $"interrupted at iteration {record.Iteration:N0}; resumes from its checkpoint",
             _ => $"stopped at iteration {record.Iteration:N0} (killed); resumes from its checkpoint",
         };
         return new(config.RunName, folder, RunState.Pending, progress, null, note, []);

@@ -140,7 +140,10 @@ public class SweepTests
             Assert.Equal([RunState.Finished, RunState.Running, RunState.Pending, RunState.Failed, RunState.Pending], report.Runs.Select(r => r.State));
             Assert.Equal(25, report.Runs[0].TestErrorPercent!.Value, 9);
             Assert.Equal(90, report.Runs[1].Progress!.EtaSeconds!.Value, 9);   // 30 s for 10 of 40 iterations
-            Assert.Contains("interrupted at iteration 20", report.Runs[2].Message);
+            // status says what the run's next start will do (Experiment.Decide): without a checkpoint it starts over
+            Assert.Contains("stopped at iteration 20 with no checkpoint; starts over", report.Runs[2].Message);
+            File.WriteAllBytes(Path.Combine(Folder(2), Runs.CheckpointFile), [0]);
+            Assert.Contains("interrupted at iteration 20; resumes from its checkpoint", SweepStatus.Line(runs[2], Folder(2)).Message);
             Assert.Equal(["line 1", "error: boom"], report.Runs[3].LogTail);
             Assert.Equal("not started", report.Runs[4].Message);
 
