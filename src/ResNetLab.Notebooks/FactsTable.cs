@@ -39,6 +39,8 @@ public static class FactsTable
     {
         if (items.Count == 0) return "<p>— (none)</p>";
         var type = items.First(i => i is not null)?.GetType();
+        // a list of runs or reference nets: one per line (each is a sentence-long cell); numbers on one line
+        if (type == typeof(FinalResult) || type == typeof(ReferenceResult)) return string.Join("<br>", items.Select(i => Encode(Cell(i))));
         if (type is null || IsScalar(type)) return Encode(string.Join(", ", items.Select(Cell)));
         var properties = Properties(type);
         var sb = new StringBuilder("<table><thead><tr>");

@@ -50,6 +50,10 @@ public class FactsTableTests
         Assert.Contains("<th style=\"text-align:left\">NeverSawFullRate</th><td style=\"text-align:left\">no</td>", html);
         Assert.DoesNotContain("EqualityContract", html);
         Assert.Contains("no finding", FactsTable.Html(null));
+        Assert.Equal("1, 2.5, yes", FactsTable.Html(new object[] { 1, 2.5, true }));
+        var runs = FactsTable.Html(new ShortcutOptionFacts("resnet20", [R("resnet20", 20, true, 30, 35), R("resnet20", 20, true, 31, 36)], 1, 1, true, 2000, []));
+        Assert.Contains("parameters)<br>resnet20: 31.0 % train", runs);   // runs one per line
+        Assert.Contains("<th style=\"text-align:left\">OverA</th><td style=\"text-align:left\"><p>— (none)</p></td>", runs);
     }
 
     [Theory]
