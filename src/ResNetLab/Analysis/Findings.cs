@@ -67,7 +67,8 @@ public sealed record ResponseByDepth(int Depth, double Mean);
 
 /// <summary>
 /// What each notebook's "What we saw" says, computed from the results (never typed-in numbers) as small records of
-/// facts. The words live in the notebooks, where a student or instructor can edit them.
+/// facts, which the notebooks print as tables (<c>Lab.Facts</c>). The words — what each number means and the rule of each
+/// verdict — live in the notebooks' markdown, where a student or instructor can read and edit them.
 /// </summary>
 public static partial class Findings
 {
