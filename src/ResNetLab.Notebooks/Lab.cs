@@ -93,7 +93,7 @@ public sealed partial class Lab
         else context.Display(value);
     }
 
-    /// <summary>Display markdown-ish text (e.g. a computed "what we saw" paragraph) as HTML.</summary>
+    /// <summary>Display a line of HTML text (e.g. notebook 09's precision check). Findings are tables (<see cref="Facts"/>), their words markdown.</summary>
     public static void Say(string html) => Show(new HtmlString($"<div style=\"max-width:860px\">{html}</div>"));
 
     static bool registered;

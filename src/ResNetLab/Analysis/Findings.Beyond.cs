@@ -9,7 +9,7 @@ namespace ResNetLab.Analysis;
 /// <param name="WorstPercent">The largest error after deleting one block.</param>
 /// <param name="WorstBlock">The block whose deletion hurt most.</param>
 /// <param name="WorstChangesShape">That block halves the map (its shortcut subsamples and zero-pads).</param>
-/// <param name="NearChance">How many deletions left the net within 10 points of chance (≥ 80 % on ten classes).</param>
+/// <param name="NearChance">How many deletions left the net within <see cref="Findings.NearChancePoints"/> points of chance (≥ 80 % on ten classes).</param>
 /// <param name="Blocks">How many blocks were deleted in turn.</param>
 public sealed record SingleLesionFacts(string Label, bool Residual, double IntactPercent, double MedianPercent, double WorstPercent,
                                        string WorstBlock, bool WorstChangesShape, int NearChance, int Blocks)
@@ -21,16 +21,16 @@ public sealed record SingleLesionFacts(string Label, bool Residual, double Intac
 /// <summary>Notebook 07: what the lesions and the path view showed.</summary>
 /// <param name="ResNet">The ResNet's single deletions.</param>
 /// <param name="Plain">The plain net's single deletions.</param>
-/// <param name="ResNetSurvives">The ResNet's median single deletion cost less than a quarter of the way from its intact error to chance (90 %).</param>
-/// <param name="PlainCollapses">The plain net's median single deletion is near chance (≥ 80 %).</param>
+/// <param name="ResNetSurvives">The ResNet's median single deletion cost less than <see cref="Findings.SurvivalShareOfWayToChance"/> of the way from its intact error to chance (90 %).</param>
+/// <param name="PlainCollapses">The plain net's median single deletion is within <see cref="Findings.NearChancePoints"/> points of chance (≥ 80 %).</param>
 /// <param name="RandomLargestK">The largest number of blocks deleted at random.</param>
 /// <param name="RandomErrorAtLargestK">Mean error with that many blocks deleted.</param>
 /// <param name="RandomLargestStepPoints">Largest rise in mean error between consecutive k (points).</param>
-/// <param name="RandomSmooth">No single step of k carries more than half of the total rise (Fig. 5a's "smooth").</param>
+/// <param name="RandomSmooth">No single step of k carries more than <see cref="Findings.SmoothLargestStepShare"/> of the total rise (Fig. 5a's "smooth").</param>
 /// <param name="Blocks">n, the ResNet's blocks.</param>
 /// <param name="MeanPathLength">Mean length of all 2ⁿ paths (n / 2).</param>
 /// <param name="EffectiveMeanLength">Mean path length weighted by the gradient each length carries (Fig. 6c).</param>
-/// <param name="EffectiveFrom">Shortest length of the central range holding 90 % of the gradient.</param>
+/// <param name="EffectiveFrom">Shortest length of the central range holding <see cref="Findings.EffectiveGradientShare"/> of the gradient.</param>
 /// <param name="EffectiveTo">Longest length of that range.</param>
 /// <param name="DecayPerBlock">Factor by which one path's gradient changes per extra residual branch (a least-squares fit of log ‖∂L/∂x‖ on k).</param>
 public sealed record LesionFacts(SingleLesionFacts ResNet, SingleLesionFacts Plain, bool ResNetSurvives, bool PlainCollapses,
@@ -38,10 +38,12 @@ public sealed record LesionFacts(SingleLesionFacts ResNet, SingleLesionFacts Pla
                                  int Blocks, double MeanPathLength, double EffectiveMeanLength, int EffectiveFrom, int EffectiveTo, double DecayPerBlock)
 {
     /// <summary>
-    /// Both nets are trained well enough for deletions to show anything: intact errors at least 20 points below chance
+    /// Both nets are trained well enough for deletions to show anything: intact errors at least
+    /// <see cref="Findings.MeasurableMarginPoints"/> points below chance
     /// (a net already at chance can neither survive nor collapse).
     /// </summary>
-    public bool Measurable => ResNet.IntactPercent <= Findings.ChancePercent - 20 && Plain.IntactPercent <= Findings.ChancePercent - 20;
+    public bool Measurable => ResNet.IntactPercent <= Findings.ChancePercent - Findings.MeasurableMarginPoints &&
+                              Plain.IntactPercent <= Findings.ChancePercent - Findings.MeasurableMarginPoints;
 
     /// <summary>The gradient-weighted paths are shorter than paths are on average: "effective paths are short".</summary>
     public bool EffectivePathsShorter => EffectiveMeanLength < MeanPathLength;
@@ -60,11 +62,15 @@ public sealed record LesionFacts(SingleLesionFacts ResNet, SingleLesionFacts Pla
 /// <param name="InterpolationRises">Points along α ∈ [0, 1] of the initialisation → trained line where the loss went up instead of down
 /// (null without that line: a reference net's initial weights are unknown).</param>
 /// <param name="InitialLoss">Loss at the initial weights (α = 0 of that line; null without it).</param>
+/// <param name="TrainedLoss">The trained net's loss measured on its own (null when not given): the plane's centre must equal it.</param>
 public sealed record SliceFacts(string Label, double CentreLoss, double MinLoss, double MaxLoss, double NonConvexFraction, double MeanRatio,
-                                int? InterpolationRises, double? InitialLoss)
+                                int? InterpolationRises, double? InitialLoss, double? TrainedLoss = null)
 {
     /// <summary>Largest − smallest loss on the plane.</summary>
     public double Range => MaxLoss - MinLoss;
+
+    /// <summary>The plane's centre is the trained weights: its loss equals the trained loss (a check of the slicing; null without it).</summary>
+    public bool? CentreIsTrained => TrainedLoss is { } t ? Math.Abs(CentreLoss - t) < 1e-9 : null;
 }
 
 /// <summary>Notebook 09: plain-56's slice against ResNet-56's.</summary>
@@ -85,13 +91,40 @@ public static partial class Findings
     /// <summary>Chance error on ten classes (percent): where a destroyed CIFAR-10 net ends.</summary>
     public const double ChancePercent = 90;
 
+    /// <summary>
+    /// Notebook 07: a deletion is "near chance" when it leaves the net within this many points of <see cref="ChancePercent"/>
+    /// (80 % or more on ten classes); a plain net collapses when its median single deletion is near chance.
+    /// </summary>
+    public const double NearChancePoints = 10;
+
+    /// <summary>
+    /// Notebook 07: a ResNet survives single deletions when the median deletion raises its error by less than this share
+    /// of the way from its intact error to chance ("less than a quarter of the way to chance").
+    /// </summary>
+    public const double SurvivalShareOfWayToChance = 0.25;
+
+    /// <summary>
+    /// Notebook 07: deletions say something only when both nets are at least this many points better than chance intact
+    /// (a net already at chance can neither survive nor collapse).
+    /// </summary>
+    public const double MeasurableMarginPoints = 20;
+
+    /// <summary>
+    /// Notebook 07: the error rises smoothly with k random deletions when no single step of k carries more than this share
+    /// of the whole rise (Veit et al. Fig. 5a; one step carrying most of it would be a chain breaking, not an ensemble thinning).
+    /// </summary>
+    public const double SmoothLargestStepShare = 0.5;
+
+    /// <summary>Notebook 07: the "effective" path lengths are the central range of lengths carrying this share of the gradient.</summary>
+    public const double EffectiveGradientShare = 0.90;
+
     /// <summary>One net's single deletions as facts.</summary>
     public static SingleLesionFacts SingleLesions(LesionSeries s)
     {
         if (s.Deletions.Count == 0) throw new ArgumentException($"{s.Label}: no deletions measured");
         var worst = s.Deletions.MaxBy(d => d.ErrorPercent)!;
         return new SingleLesionFacts(s.Label, s.Residual, s.IntactErrorPercent, Median(s.Deletions.Select(d => d.ErrorPercent)), worst.ErrorPercent,
-            worst.Block, worst.ChangesShape, s.Deletions.Count(d => d.ErrorPercent >= ChancePercent - 10), s.Deletions.Count);
+            worst.Block, worst.ChangesShape, s.Deletions.Count(d => d.ErrorPercent >= ChancePercent - NearChancePoints), s.Deletions.Count);
     }
 
     /// <summary>Notebook 07's facts: single deletions of both nets, the random deletions and the path profile of the ResNet.</summary>
@@ -107,7 +140,7 @@ public static partial class Findings
         var sampled = paths.Lengths.Where(l => l.GradientNorm is > 0).ToList();
         var total = sampled.Sum(l => l.Contribution!.Value);
         var effectiveMean = total > 0 ? sampled.Sum(l => l.Length * l.Contribution!.Value) / total : double.NaN;
-        var (from, to) = CentralRange(sampled.Select(l => (l.Length, l.Contribution!.Value)).ToList(), 0.90);
+        var (from, to) = CentralRange(sampled.Select(l => (l.Length, l.Contribution!.Value)).ToList(), EffectiveGradientShare);
         // least squares of log gradient on k: the per-block decay factor
         double decay = double.NaN;
         if (sampled.Count >= 2)
@@ -119,10 +152,10 @@ public static partial class Findings
             decay = Math.Exp(slope);
         }
         return new LesionFacts(resnet, plain,
-            ResNetSurvives: resnet.MedianRisePoints < (ChancePercent - resnet.IntactPercent) / 4,
-            PlainCollapses: plain.MedianPercent >= ChancePercent - 10,
+            ResNetSurvives: resnet.MedianRisePoints < (ChancePercent - resnet.IntactPercent) * SurvivalShareOfWayToChance,
+            PlainCollapses: plain.MedianPercent >= ChancePercent - NearChancePoints,
             RandomLargestK: random.Points.Count == 0 ? 0 : random.Points[^1].Deleted, RandomErrorAtLargestK: means[^1],
-            RandomLargestStepPoints: largestStep, RandomSmooth: rise <= 0 || largestStep <= rise / 2,
+            RandomLargestStepPoints: largestStep, RandomSmooth: rise <= 0 || largestStep <= rise * SmoothLargestStepShare,
             paths.Blocks, paths.Blocks / 2.0, effectiveMean, from, to, decay);
     }
 
@@ -160,6 +193,10 @@ public static partial class Findings
         return new SliceFacts(plane.Label, centre, all.Min(), all.Max(), interior.Count(r => r > 0) / (double)interior.Length,
             interior.Average(), rises, initial);
     }
+
+    /// <summary>One net's slice as facts, with the check that the plane's centre is the trained net.</summary>
+    public static SliceFacts Slice(LandscapeResult result) =>
+        Slice(result.Plane.Surface, result.Plane.Ratios, result.Interpolation) with { TrainedLoss = result.TrainedLoss };
 
     /// <summary>Notebook 09's facts: is the plain net's slice rougher than the ResNet's, by loss range and by curvature.</summary>
     public static LandscapeFacts Landscape(SliceFacts plain, SliceFacts residual) =>

@@ -20,7 +20,19 @@ public sealed record GradientFlowFacts(IReadOnlyList<InitialGradients> AtInitial
 /// <param name="MedianRatio">Median over layers of ‖∂L/∂W‖ / ‖W‖.</param>
 /// <param name="MaxRatio">Largest ‖∂L/∂W‖ / ‖W‖ of any layer.</param>
 /// <param name="MaxRatioLayer">The layer that has it.</param>
-public sealed record InitialGradients(string Label, int Depth, bool Residual, double FirstOverLastConv, double MedianRatio, double MaxRatio, string MaxRatioLayer);
+public sealed record InitialGradients(string Label, int Depth, bool Residual, double FirstOverLastConv, double MedianRatio, double MaxRatio, string MaxRatioLayer)
+{
+    /// <summary>The first conv's gradient is more than <see cref="Findings.GradientSpreadFactor"/> times the last conv's: gradients explode towards the input.</summary>
+    public bool Explodes => FirstOverLastConv > Findings.GradientSpreadFactor;
+
+    /// <summary>The first conv's gradient is less than 1 / <see cref="Findings.GradientSpreadFactor"/> of the last conv's: gradients vanish towards the input.</summary>
+    public bool Vanishes => FirstOverLastConv < 1 / Findings.GradientSpreadFactor;
+}
+
+/// <summary>The largest ‖∂L/∂W‖ / ‖W‖ of any layer of one ResNet at initialisation.</summary>
+/// <param name="Depth">Layers of the ResNet.</param>
+/// <param name="MaxRatio">Its largest ratio at snapshot 0.</param>
+public sealed record DepthRatio(int Depth, double MaxRatio);
 
 /// <summary>Gradient correlation between neighbouring points of a line, plain vs residual, at one depth.</summary>
 /// <param name="Depth">Layers of both nets.</param>
@@ -33,7 +45,7 @@ public sealed record CorrelationPair(int Depth, double Distance, double Plain, d
 /// Why 110 layers get the warm-up (§4.2): the largest relative change one SGD step at lr 0.1 would make to a layer
 /// (0.1 × ‖∂L/∂W‖ / ‖W‖) at initialisation, by ResNet depth; and for the deepest, what the warm-up's rate makes of it.
 /// </summary>
-/// <param name="ByDepth">(depth, largest ratio at initialisation) of each ResNet, shallow to deep.</param>
+/// <param name="ByDepth">The largest ratio at initialisation of each ResNet, shallow to deep.</param>
 /// <param name="GrowsWithDepth">The largest ratio grows from the shallowest to the deepest ResNet.</param>
 /// <param name="Deepest">Depth of the deepest ResNet measured.</param>
 /// <param name="StepAtFullRate">0.1 × its largest ratio: the fraction of that layer's weights the first step would change at the paper's rate.</param>
@@ -43,7 +55,7 @@ public sealed record CorrelationPair(int Depth, double Distance, double Plain, d
 /// <param name="SnapshotAfterWarmup">That snapshot's iteration.</param>
 /// <param name="RateAfterWarmup">The rate the run trained with right after that snapshot (from its metrics): 0.1, or less when a
 /// short schedule's first ÷10 came before the warm-up ended (then the net never trained at 0.1); null when unknown.</param>
-public sealed record WarmupFacts(IReadOnlyList<(int Depth, double MaxRatio)> ByDepth, bool GrowsWithDepth, int Deepest,
+public sealed record WarmupFacts(IReadOnlyList<DepthRatio> ByDepth, bool GrowsWithDepth, int Deepest,
                                  double StepAtFullRate, double StepAtWarmupRate, int? WarmupEndedAt, double? RatioAfterWarmup, int? SnapshotAfterWarmup,
                                  double? RateAfterWarmup = null)
 {
@@ -53,6 +65,12 @@ public sealed record WarmupFacts(IReadOnlyList<(int Depth, double MaxRatio)> ByD
 
 public static partial class Findings
 {
+    /// <summary>
+    /// Notebook 08: gradients explode (or vanish) towards the input when the first conv's ‖∂L/∂W‖ is more than this many
+    /// times (or less than one over this many times) the last conv's — "over two orders of magnitude".
+    /// </summary>
+    public const double GradientSpreadFactor = 100;
+
     /// <summary>Notebook 08: computed from the snapshot measurements, the line study and the deepest ResNet's warm-up switch.</summary>
     public static GradientFlowFacts GradientFlow(IReadOnlyList<GradientFlowSeries> flow, IReadOnlyList<(ModelSpec Spec, CorrelationCurve Curve)> lines,
                                                  int? deepestWarmupEndedAt)
@@ -84,7 +102,7 @@ public static partial class Findings
             var full = TrainingRecipe.Paper.LearningRate;
             var after = deepestWarmupEndedAt is { } w ? deepest.First.Iterations.Select((it, i) => (it, i)).FirstOrDefault(p => p.it >= w) : default;
             var hasAfter = deepestWarmupEndedAt is not null && after.it >= deepestWarmupEndedAt && after.i > 0;
-            warmup = new WarmupFacts(resnets.Select(p => (p.First.Depth, p.Second.MaxRatio)).ToList(),
+            warmup = new WarmupFacts(resnets.Select(p => new DepthRatio(p.First.Depth, p.Second.MaxRatio)).ToList(),
                 resnets[^1].Second.MaxRatio > resnets[0].Second.MaxRatio, deepest.First.Depth,
                 full * deepest.Second.MaxRatio, WarmupRule.Paper.LearningRate * deepest.Second.MaxRatio, deepestWarmupEndedAt,
                 hasAfter ? deepest.First.Gradients[after.i].Max(l => l.Ratio) : null, hasAfter ? after.it : null,

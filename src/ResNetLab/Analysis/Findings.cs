@@ -35,7 +35,7 @@ public sealed record AddedParameters(ShortcutOption Option, long Parameters);
 /// <param name="Basic">The basic-block net (two 3×3 layers, Fig. 5 left).</param>
 /// <param name="Bottleneck">The bottleneck net of similar cost (Fig. 5 right).</param>
 /// <param name="NoisePoints">Sampling noise of a test error at this evaluation-set size (points).</param>
-/// <param name="WithinNoise">The difference is within that noise: no winner can be called.</param>
+/// <param name="WithinNoise">The difference is less than <see cref="Findings.NoiseMultiple"/> times that noise: no winner can be called.</param>
 public sealed record BottleneckFacts(FinalResult Basic, FinalResult Bottleneck, double DifferencePoints, double NoisePoints, bool WithinNoise);
 
 /// <summary>Notebook 05: ResNet-110's warm-up and result; ResNet-1202 and the paper's overfitting remark.</summary>
@@ -67,10 +67,21 @@ public sealed record ResponseByDepth(int Depth, double Mean);
 
 /// <summary>
 /// What each notebook's "What we saw" says, computed from the results (never typed-in numbers) as small records of
-/// facts. The words live in the notebooks, where a student or instructor can edit them.
+/// facts, which the notebooks print as tables (<c>Lab.Facts</c>). The words — what each number means and the rule of each
+/// verdict — live in the notebooks' markdown, where a student or instructor can read and edit them.
 /// </summary>
 public static partial class Findings
 {
+    // The rules of the verdicts. Each is stated once here and in words in the notebook that reads it (a test holds the
+    // words to these values): change a rule here and the notebook's sentence must change with it.
+
+    /// <summary>
+    /// Two test errors differ for real only when the difference is at least this many ±1 standard errors
+    /// (<see cref="StandardError"/>) of the test set: "within twice the noise" in notebooks 03, 04 and 10. One seed per
+    /// net adds seed-to-seed variation this bound leaves out, so "outside" is necessary, not sufficient.
+    /// </summary>
+    public const double NoiseMultiple = 2;
+
     /// <summary>±1 binomial standard error (percentage points) of an error rate measured on n images.</summary>
     public static double StandardError(double errorPercent, int images) =>
         images <= 0 ? double.NaN : 100 * Math.Sqrt(errorPercent / 100 * (1 - errorPercent / 100) / images);
@@ -124,7 +135,7 @@ public static partial class Findings
             var noise = StandardError(list.Average(r => r.TestErrorPercent), list[0].EvalImages);
             var added = a is null ? [] : list.Where(r => r.Shortcut is { } o && o != ShortcutOption.A)
                                              .Select(r => new AddedParameters(r.Shortcut!.Value, r.Parameters - a.Parameters)).ToList();
-            return new ShortcutOptionFacts(g.Key, list, spread, noise, spread < 2 * noise, list[0].EvalImages, added);
+            return new ShortcutOptionFacts(g.Key, list, spread, noise, spread < NoiseMultiple * noise, list[0].EvalImages, added);
         }).ToList();
 
     /// <summary>Notebook 04: basic vs bottleneck at similar cost; null unless both kinds ran.</summary>
@@ -135,7 +146,7 @@ public static partial class Findings
         if (basic is null || bottleneck is null) return null;
         var noise = StandardError(basic.TestErrorPercent, basic.EvalImages);
         var diff = bottleneck.TestErrorPercent - basic.TestErrorPercent;
-        return new BottleneckFacts(basic, bottleneck, diff, noise, Math.Abs(diff) < 2 * noise);
+        return new BottleneckFacts(basic, bottleneck, diff, noise, Math.Abs(diff) < NoiseMultiple * noise);
     }
 
     /// <summary>Notebook 05: warm-up, and whether 1202 layers overfit (judged from our own curves); null without a ResNet-110 run.</summary>

@@ -11,7 +11,7 @@ namespace ResNetLab.Analysis;
 /// <param name="TestDifferencePoints">Pre-activation minus original test error (points; negative: pre-activation better).</param>
 /// <param name="TrainDifferencePoints">Pre-activation minus original training error (points).</param>
 /// <param name="NoisePoints">Sampling noise of a test error at this evaluation-set size (points, ±1 standard error).</param>
-/// <param name="WithinNoise">The test difference is within twice that noise: no winner can be called.</param>
+/// <param name="WithinNoise">The test difference is less than <see cref="Findings.NoiseMultiple"/> times that noise: no winner can be called.</param>
 /// <param name="Paper">The pre-activation paper's row for this pair (Table 3), null if it has none.</param>
 public sealed record PreActivationPair(FinalResult Original, FinalResult PreActivation, double TestDifferencePoints, double TrainDifferencePoints,
                                        double NoisePoints, bool WithinNoise, PreActResult? Paper);
@@ -70,7 +70,7 @@ public static partial class Findings
             if (o is null) continue;
             var noise = StandardError((o.TestErrorPercent + p.TestErrorPercent) / 2, Math.Min(o.EvalImages, p.EvalImages));
             var diff = p.TestErrorPercent - o.TestErrorPercent;
-            pairs.Add(new PreActivationPair(o, p, diff, p.TrainErrorPercent - o.TrainErrorPercent, noise, Math.Abs(diff) < 2 * noise, row));
+            pairs.Add(new PreActivationPair(o, p, diff, p.TrainErrorPercent - o.TrainErrorPercent, noise, Math.Abs(diff) < NoiseMultiple * noise, row));
         }
         var paperSchedule = pairs.Count > 0 && pairs.All(x => x.Original.Iterations == TrainingRecipe.Paper.Iterations && x.PreActivation.Iterations == TrainingRecipe.Paper.Iterations);
         return new PreActivationFacts(pairs.OrderBy(x => x.Original.Depth).ToList(), paperSchedule, preAct1001.Seconds / 3600, preAct1001.Basis);

@@ -56,6 +56,12 @@ public class BeyondPaperFindingsTests
             new(label, grid, grid, grid.Select(y => (IReadOnlyList<double>)grid.Select(x => scale * (x * x + y * y) + 1).ToList()).ToList());
         var line = new LossLine("x", "init", [-0.5, 0, 0.5, 1, 1.5], [3, 2.3, 2.5, 1, 1.4], [0, 0, 0, 0, 0]);
         var plain = Findings.Slice(Surface("plain", 5), [[0.6]], line);
+        // the centre check: the plane's centre is the trained net when its loss is the trained loss
+        var centred = Findings.Slice(new LandscapeResult("plain", line, line, new PlaneResult(Surface("plain", 5), [[new SliceCurvature(-0.6, 1)]], 0, 0), TrainedLoss: 1));
+        Assert.True(centred.CentreIsTrained);
+        Assert.False(Findings.Slice(new LandscapeResult("plain", line, line, new PlaneResult(Surface("plain", 5), [[new SliceCurvature(-0.6, 1)]], 0, 0), TrainedLoss: 1.2)).CentreIsTrained);
+        Assert.Null(plain.CentreIsTrained);
+        Assert.Equal(plain with { TrainedLoss = 1 }, centred);
         var resnet = Findings.Slice(Surface("resnet", 1), [[0.0]], line);
         Assert.Equal(1, plain.CentreLoss);
         Assert.Equal(10, plain.Range, 12);

@@ -187,6 +187,12 @@ public class GradientFlowTests
         var shattering = new[] { Line("plain20", 0.2), Line("resnet20", 0.7), Line("plain56", 0.0), Line("resnet56", 0.6) };
         var facts = Findings.GradientFlow(flow, shattering, deepestWarmupEndedAt: 40);
         Assert.Equal(500, facts.AtInitialisation[0].FirstOverLastConv);
+        // the rule notebook 08 states: explode above GradientSpreadFactor (100), vanish below its inverse
+        Assert.True(facts.AtInitialisation[0].Explodes);
+        Assert.False(facts.AtInitialisation[0].Vanishes);
+        Assert.False(facts.AtInitialisation[1].Explodes || facts.AtInitialisation[1].Vanishes);
+        Assert.False((facts.AtInitialisation[0] with { FirstOverLastConv = Findings.GradientSpreadFactor }).Explodes);   // "more than"
+        Assert.True((facts.AtInitialisation[0] with { FirstOverLastConv = 0.9 / Findings.GradientSpreadFactor }).Vanishes);
         Assert.Equal("linear.weight", facts.AtInitialisation[2].MaxRatioLayer);
         Assert.Equal([20, 56], facts.Correlation.Select(p => p.Depth));
         Assert.Equal(0.03, facts.Correlation[0].Distance);
