@@ -184,7 +184,7 @@ public static class NotebookPlans
             : default;
         return finished.Record is { } record
             ? new(notebook, record.Config, PlannedAction.Reuse, record.Iteration, null, OwnNet: true)
-            : new(notebook, config, PlannedAction.Train, 0, estimate.Estimate(twin) is var e ? e with { Basis = $"priced as {twin.Model}, {e.Basis}" } : null, OwnNet: true);
+            : new(notebook, config, PlannedAction.Train, 0, estimate.Estimate(twin), OwnNet: true);   // the same layers as its twin: its time
     }
 
     /// <summary>
