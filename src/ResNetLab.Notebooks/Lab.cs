@@ -76,7 +76,7 @@ public sealed partial class Lab
         var path = Path.Combine(RepoPaths.Root, "notebooks", notebook + ".ipynb");
         try
         {
-            var foresight = Reports.NotebookPlans.Foresee(path, Budget, RunsDir, () => TrainingEstimate.FromRuns(RunsDir), Precision);
+            var foresight = Reports.NotebookPlans.Foresee(path, Budget, RunsDir, Estimate, Precision);
             var lines = Reports.NotebookPlans.Describe(foresight, Budget);
             return new HtmlString("<div style=\"max-width:860px\">" + string.Concat(lines.Select((l, i) =>
                 $"<p>{(i == 0 ? "<b>Cost first.</b> " : "<b>Out of order.</b> ")}{WebUtility.HtmlEncode(l)}</p>")) + "</div>");
@@ -86,6 +86,11 @@ public sealed partial class Lab
             return new HtmlString($"<p><b>Cost first:</b> could not plan {WebUtility.HtmlEncode(notebook)} ({WebUtility.HtmlEncode(e.Message)}).</p>");
         }
     }
+
+    TrainingEstimate? estimate;
+
+    /// <summary>This notebook's speed estimate, made once (from the finished runs, else a short measurement) so that the first output and the plan agree.</summary>
+    TrainingEstimate Estimate() => estimate ??= TrainingEstimate.FromRuns(RunsDir);
 
     /// <summary>The lab of the last <see cref="Setup"/>: plans shown in its notebook are priced against its runs folder.</summary>
     static Lab? current;
@@ -144,7 +149,7 @@ public sealed partial class Lab
     /// </summary>
     public string PlanCost(IExperimentPlan plan)
     {
-        var priced = Reports.NotebookPlans.Price("this plan", [plan], RunsDir, TrainingEstimate.FromRuns(RunsDir), Precision);
+        var priced = Reports.NotebookPlans.Price("this plan", [plan], RunsDir, Estimate(), Precision);
         var train = priced.ToTrain.ToList();
         var reused = priced.Runs.Count - train.Count;
         return $"<p>{(train.Count == 0 ? "Nothing to train" : $"Trains {train.Count} run(s), about {Reports.NotebookPlans.Duration(priced.Seconds)} here")}" +

@@ -235,7 +235,7 @@ public static class NotebookPlans
             (train.Count == 0 ? "." : $". About {Duration(plan.Seconds)} of training here ({string.Join("; ", train.Select(r => r.Estimate?.Basis).OfType<string>().Distinct())})."),
         };
         foreach (var group in train.Where(r => foresight.EarlierNotebook.ContainsKey(r.Name)).GroupBy(r => foresight.EarlierNotebook[r.Name]))
-            lines.Add($"Opened before {group.Key}: {group.Count()} of the runs above are {group.Key}'s — this notebook trains them first " +
+            lines.Add($"Opened before {group.Key}: {group.Count()} of the runs above {(group.Count() == 1 ? "is" : "are")} {group.Key}'s — this notebook trains {(group.Count() == 1 ? "it" : "them")} first " +
                       $"(~{Duration(group.Sum(r => r.Seconds))}: {string.Join(", ", group.Select(r => r.Name))}); run {group.Key} first to see them where they belong.");
         return lines;
     }

@@ -148,9 +148,9 @@ public class KnobTests
             Assert.StartsWith("08-gradient-flow at budget smoke: trains 4 run(s) — plain56-cifar10-smoke-s0 (~", lines[0]);
             Assert.Contains("reuses 1 finished run(s) — plain20-cifar10-smoke-s0", lines[0]);
             Assert.Contains("About ", lines[0]);
-            Assert.Contains(lines, l => l.StartsWith("Opened before 01-residual-learning: 1 of the runs above are 01-residual-learning's", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.StartsWith("Opened before 01-residual-learning: 1 of the runs above is 01-residual-learning's — this notebook trains it first", StringComparison.Ordinal));
             Assert.Contains(lines, l => l.StartsWith("Opened before 02-degradation: 2 of the runs above are 02-degradation's", StringComparison.Ordinal));
-            Assert.Contains(lines, l => l.StartsWith("Opened before 05-very-deep: 1 of the runs above", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.StartsWith("Opened before 05-very-deep: 1 of the runs above is", StringComparison.Ordinal));
 
             // in order (02 trained everything), 06 only says what it trains and reuses
             foreach (var r in Experiments.Degradation(Budget.Smoke).AllRuns) WriteFinished(runs, r, 60);
