@@ -152,7 +152,7 @@ public sealed partial class Lab
         var priced = Reports.NotebookPlans.Price("this plan", [plan], RunsDir, Estimate(), Precision);
         var train = priced.ToTrain.ToList();
         var reused = priced.Runs.Count - train.Count;
-        return $"<p>{(train.Count == 0 ? "Nothing to train" : $"Trains {train.Count} run(s), about {Reports.NotebookPlans.Duration(priced.Seconds)} here")}" +
+        return $"<p>{(train.Count == 0 ? "Nothing to train" : $"Trains {train.Count} run(s), {Reports.NotebookPlans.Duration(priced.Seconds)} here")}" +
                $"{(reused == 0 ? "" : $"; reuses {reused} finished run(s)")}.</p>";
     }
 

@@ -85,7 +85,7 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
             var notebooksToTrain = missing.Select(m => m.Run.Notebook).Distinct().ToList();
             Console.WriteLine("Train them where there is time (a GPU machine), then copy that runs folder here and run this again:");
             Console.WriteLine($"  environment/resnet reports --budget {budget.Name}" + (precision == Precision.Fp32 ? "" : $" --precision {precision.Name()}") +
-                              $" --notebooks {string.Join(",", notebooksToTrain.Select(n => n[..2]))} --no-browser   # trains them (estimated {NotebookPlans.Duration(missing.Sum(m => m.Run.Seconds))} here)");
+                              $" --notebooks {string.Join(",", notebooksToTrain.Select(n => n[..2]))} --no-browser   # trains them ({NotebookPlans.Duration(missing.Sum(m => m.Run.Seconds))} here)");
             return 2;
         }
         if (settings.DryRun) return 0;

@@ -221,9 +221,9 @@ public static class NotebookPlans
     {
         var plan = foresight.Plan;
         string Run(PlannedRun r) => r.OwnNet
-            ? $"{r.Config.Model} (your net; {(r.Action == PlannedAction.Reuse ? "reused if unchanged since it last trained" : $"~{Duration(r.Seconds)}, as the library's twin")})"
-            : r.Name + (r.Action == PlannedAction.Resume ? $" (resumed from iteration {r.FromIteration:N0}, ~{Duration(r.Seconds)})"
-                      : r.Action == PlannedAction.Train ? $" (~{Duration(r.Seconds)})" : "");
+            ? $"{r.Config.Model} (your net; {(r.Action == PlannedAction.Reuse ? "reused if unchanged since it last trained" : $"{Duration(r.Seconds)}, as the library's twin")})"
+            : r.Name + (r.Action == PlannedAction.Resume ? $" (resumed from iteration {r.FromIteration:N0}, {Duration(r.Seconds)})"
+                      : r.Action == PlannedAction.Train ? $" ({Duration(r.Seconds)})" : "");
         var train = plan.ToTrain.ToList();
         var reuse = plan.Runs.Where(r => r.Action is PlannedAction.Reuse or PlannedAction.ReuseFromEarlierNotebook).ToList();
         var head = $"{plan.Notebook} at budget {budget.Name}: ";
@@ -232,20 +232,20 @@ public static class NotebookPlans
         {
             head + (train.Count == 0 ? "trains nothing" : $"trains {train.Count} run(s) — {string.Join(", ", train.Select(Run))}") +
             (reuse.Count == 0 ? "" : $"; reuses {reuse.Count} finished run(s) — {string.Join(", ", reuse.Select(Run))}") +
-            (train.Count == 0 ? "." : $". About {Duration(plan.Seconds)} of training here ({string.Join("; ", train.Select(r => r.Estimate?.Basis).OfType<string>().Distinct())})."),
+            (train.Count == 0 ? "." : $". {char.ToUpperInvariant(Duration(plan.Seconds)[0])}{Duration(plan.Seconds)[1..]} of training here ({string.Join("; ", train.Select(r => r.Estimate?.Basis).OfType<string>().Distinct())})."),
         };
         foreach (var group in train.Where(r => foresight.EarlierNotebook.ContainsKey(r.Name)).GroupBy(r => foresight.EarlierNotebook[r.Name]))
             lines.Add($"Opened before {group.Key}: {group.Count()} of the runs above {(group.Count() == 1 ? "is" : "are")} {group.Key}'s — this notebook trains {(group.Count() == 1 ? "it" : "them")} first " +
-                      $"(~{Duration(group.Sum(r => r.Seconds))}: {string.Join(", ", group.Select(r => r.Name))}); run {group.Key} first to see them where they belong.");
+                      $"({Duration(group.Sum(r => r.Seconds))}: {string.Join(", ", group.Select(r => r.Name))}); run {group.Key} first to see them where they belong.");
         return lines;
     }
 
-    /// <summary>Seconds as "under a minute", "12 min" or "3 h 05 min".</summary>
+    /// <summary>An estimated time in words: "under 1 min", "about 12 min" or "about 3 h 05 min".</summary>
     public static string Duration(double seconds) => seconds switch
     {
-        < 60 => "under a minute",
-        < 3600 => $"{Math.Round(seconds / 60):0} min",
-        _ => $"{Math.Floor(seconds / 3600):0} h {Math.Round(seconds % 3600 / 60):00} min",
+        < 60 => "under 1 min",
+        < 3570 => $"about {Math.Round(seconds / 60):0} min",
+        _ => $"about {Math.Floor((seconds + 30) / 3600):0} h {Math.Floor((seconds + 30) % 3600 / 60):00} min",
     };
 
     /// <summary>

@@ -145,7 +145,7 @@ public class KnobTests
             Assert.Equal("05-very-deep", foresight.EarlierNotebook["resnet110-A-cifar10-smoke-s0"]);
             Assert.DoesNotContain("plain20-cifar10-smoke-s0", foresight.EarlierNotebook.Keys);   // finished: reused, not trained
             var lines = NotebookPlans.Describe(foresight, Budget.Smoke);
-            Assert.StartsWith("08-gradient-flow at budget smoke: trains 4 run(s) — plain56-cifar10-smoke-s0 (~", lines[0]);
+            Assert.StartsWith("08-gradient-flow at budget smoke: trains 4 run(s) — plain56-cifar10-smoke-s0 (about ", lines[0]);
             Assert.Contains("reuses 1 finished run(s) — plain20-cifar10-smoke-s0", lines[0]);
             Assert.Contains("About ", lines[0]);
             Assert.Contains(lines, l => l.StartsWith("Opened before 01-residual-learning: 1 of the runs above is 01-residual-learning's — this notebook trains it first", StringComparison.Ordinal));
@@ -190,6 +190,14 @@ public class KnobTests
         }
         finally { Directory.Delete(runs, true); }
     }
+
+    [Theory]
+    [InlineData(59, "under 1 min")]
+    [InlineData(61, "about 1 min")]
+    [InlineData(3569, "about 59 min")]
+    [InlineData(3570, "about 1 h 00 min")]
+    [InlineData(2 * 3600 + 59 * 60 + 40, "about 3 h 00 min")]
+    public void Estimated_times_read_as_words(double seconds, string words) => Assert.Equal(words, NotebookPlans.Duration(seconds));
 
     [Fact]
     public void Reuse_only_lists_runs_not_trained_unfinished_or_without_the_weights_a_notebook_loads()
