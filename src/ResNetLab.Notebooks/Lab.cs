@@ -48,17 +48,52 @@ public sealed partial class Lab
     /// <param name="runs">Runs folder; default RESNET_RUNS, else runs/ in the checkout.</param>
     /// <param name="threads">CPU threads for libtorch; default all cores, or a fair share beside trainings already running here.</param>
     /// <param name="precision">fp32 (default), bf16 or auto (bf16 where the CPU has native BF16); else RESNET_PRECISION.</param>
-    public static Lab Setup(string? budget = null, string? data = null, string? runs = null, int? threads = null, string? precision = null)
+    /// <param name="notebook">The notebook's name (e.g. "02-degradation"): the first output then says what it will train,
+    /// what it reuses and how long it should take here, and which earlier notebooks' runs it trains when opened out of order
+    /// (<see cref="Reports.NotebookPlans.Foresee"/>, the estimate of <c>resnet reports --dry-run</c>).</param>
+    public static Lab Setup(string? budget = null, string? data = null, string? runs = null, int? threads = null, string? precision = null,
+        string? notebook = null)
     {
         RunSettings settings;
         try { settings = RunSettings.Resolve(new SettingsRequest(budget, precision, data, runs, threads)); }
         catch (SettingException e) { throw new ArgumentException(e.Describe($"Lab.Setup({e.Setting}: …)"), e); }
         var lab = new Lab(settings.Budget, settings.DataDir, DataSource.Describe(settings.DataDir), settings.RunsDir, settings.Runtime, settings.Precision);
         RegisterFormatters();
+        current = lab;
         LiveCharts.Register();   // charts from the project's plotly.js, not a CDN (issue 27)
+        if (notebook is not null) Show(lab.Cost(notebook));   // the cost before anything is paid (issue 27)
         Show(lab.Banner());
         return lab;
     }
+
+    /// <summary>
+    /// What notebook <paramref name="notebook"/> (its saved file in the checkout's notebooks/) will train at this budget and
+    /// how long, as its first output says: runs trained (each estimated), reused, the total, and earlier notebooks' runs it
+    /// would train first. A knob cell the planner cannot read is said, not thrown: the notebook still runs.
+    /// </summary>
+    public HtmlString Cost(string notebook)
+    {
+        var path = Path.Combine(RepoPaths.Root, "notebooks", notebook + ".ipynb");
+        try
+        {
+            var foresight = Reports.NotebookPlans.Foresee(path, Budget, RunsDir, Estimate, Precision);
+            var lines = Reports.NotebookPlans.Describe(foresight, Budget);
+            return new HtmlString("<div style=\"max-width:860px\">" + string.Concat(lines.Select((l, i) =>
+                $"<p>{(i == 0 ? "<b>Cost first.</b> " : "<b>Out of order.</b> ")}{WebUtility.HtmlEncode(l)}</p>")) + "</div>");
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException)
+        {
+            return new HtmlString($"<p><b>Cost first:</b> could not plan {WebUtility.HtmlEncode(notebook)} ({WebUtility.HtmlEncode(e.Message)}).</p>");
+        }
+    }
+
+    TrainingEstimate? estimate;
+
+    /// <summary>This notebook's speed estimate, made once (from the finished runs, else a short measurement) so that the first output and the plan agree.</summary>
+    TrainingEstimate Estimate() => estimate ??= TrainingEstimate.FromRuns(RunsDir);
+
+    /// <summary>The lab of the last <see cref="Setup"/>: plans shown in its notebook are priced against its runs folder.</summary>
+    static Lab? current;
 
     /// <summary>A small HTML table of what this notebook runs with.</summary>
     public HtmlString Banner() => KeyValueTable(new Dictionary<string, string>
@@ -105,7 +140,20 @@ public sealed partial class Lab
         registered = true;
         Formatter.Register<DataFrame>((df, writer) => writer.Write(ToHtml(df)), HtmlFormatter.MimeType);
         Formatter.Register<IExperimentPlan>((plan, writer) =>
-            writer.Write($"<p><b>{WebUtility.HtmlEncode(plan.Title)}</b></p>" + ToHtml(Experiments.Table(plan))), HtmlFormatter.MimeType);
+            writer.Write($"<p><b>{WebUtility.HtmlEncode(plan.Title)}</b></p>" + ToHtml(Experiments.Table(plan)) + (current?.PlanCost(plan) ?? "")), HtmlFormatter.MimeType);
+    }
+
+    /// <summary>
+    /// A plan as this notebook's knobs built it, priced here: how many runs train (and how long) and how many are reused —
+    /// what changing a knob changes, said under the plan's table.
+    /// </summary>
+    public string PlanCost(IExperimentPlan plan)
+    {
+        var priced = Reports.NotebookPlans.Price("this plan", [plan], RunsDir, Estimate(), Precision);
+        var train = priced.ToTrain.ToList();
+        var reused = priced.Runs.Count - train.Count;
+        return $"<p>{(train.Count == 0 ? "Nothing to train" : $"Trains {train.Count} run(s), {Reports.NotebookPlans.Duration(priced.Seconds)} here")}" +
+               $"{(reused == 0 ? "" : $"; reuses {reused} finished run(s)")}.</p>";
     }
 
     /// <summary>A DataFrame as a compact HTML table (numbers rounded, all rows) — what the notebooks' tables look like.</summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using ResNetLab.Models;
 using ResNetLab.Notebooks.Reports;
 using ResNetLab.Runtime;
 using ResNetLab.Training;
@@ -51,13 +52,21 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
         [CommandOption("--data <DIR>")]
         [Description("CIFAR-10 folder passed to the notebooks as RESNET_DATA")]
         public string? Data { get; init; }
+
+        [CommandOption("--runs <DIR>")]
+        [Description("Runs folder the notebooks reuse and train into, passed as RESNET_RUNS (default: RESNET_RUNS, else runs/), e.g. one copied from a GPU machine")]
+        public string? Runs { get; init; }
+
+        [CommandOption("--reuse-only")]
+        [Description("Render from finished runs only: refuse up front, listing each missing run and the command that trains it, instead of training")]
+        public bool ReuseOnly { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var engine = CliParse.Flag("--engine", () => NotebookRunner.ParseEngine(settings.Engine));
         if (settings.CompareWith is { } cw && !Directory.Exists(cw)) throw new ArgumentException($"--compare-with {cw}: no such folder (expected a reports folder with executed .ipynb files)");
-        var resolved = CliParse.Settings(new SettingsRequest(settings.Budget, settings.Precision, settings.Data));
+        var resolved = CliParse.Settings(new SettingsRequest(settings.Budget, settings.Precision, settings.Data, settings.Runs));
         var budget = resolved.Budget;
         var root = RepoPaths.Root;
         var notebooks = ReportBuilder.DiscoverNotebooks(Path.Combine(root, "notebooks"),
@@ -68,6 +77,17 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
         var plans = NotebookPlans.Make(notebooks, budget, runsDir, TrainingEstimate.FromRuns(runsDir), precision);
         var progress = new ReportProgress(plans, runsDir, live: ReportProgress.IsInteractive);
         progress.PrintPlan(budget, precision);
+        if (settings.ReuseOnly && NotebookPlans.MissingForReuseOnly(plans, runsDir) is { Count: > 0 } missing)
+        {
+            // refuse before any kernel starts: a render from someone else's runs must not quietly train for hours
+            Console.WriteLine($"--reuse-only: {missing.Count} run(s) the notebooks need are not finished in {runsDir}:");
+            foreach (var (run, why) in missing) Console.WriteLine($"  {run.Name} ({run.Notebook}): {why}");
+            var notebooksToTrain = missing.Select(m => m.Run.Notebook).Distinct().ToList();
+            Console.WriteLine("Train them where there is time (a GPU machine), then copy that runs folder here and run this again:");
+            Console.WriteLine($"  environment/resnet reports --budget {budget.Name}" + (precision == Precision.Fp32 ? "" : $" --precision {precision.Name()}") +
+                              $" --notebooks {string.Join(",", notebooksToTrain.Select(n => n[..2]))} --no-browser   # trains them ({NotebookPlans.Duration(missing.Sum(m => m.Run.Seconds))} here)");
+            return 2;
+        }
         if (settings.DryRun) return 0;
         var options = new ReportOptions(resolved, Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "reports")), notebooks, timeout,
             BrowserCheck: !settings.NoBrowser, Engine: engine,

@@ -26,6 +26,10 @@ public sealed record Budget(string Name, int Iterations, int EvalEvery, int Chec
     public static Budget Smoke { get; } = new("smoke", 40, EvalEvery: 20, CheckpointEvery: 10,
         TrainImages: 2_560, EvalImages: 500, "CI: 40 iterations on 2,560 images; about a minute for resnet20");
 
+    /// <summary>The paper's own schedule (<see cref="Full"/>): what notebook knobs test to pick the paper's run list.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsFull => Name == Full.Name;
+
     /// <summary>The named budgets, full to smoke.</summary>
     public static IReadOnlyList<Budget> All { get; } = [Full, Quick, Smoke];
 

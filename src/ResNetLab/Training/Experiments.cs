@@ -15,6 +15,31 @@ public interface IExperimentPlan
     /// version 0.4) is retrained, by the notebook, the report plan and a sweep alike.
     /// </summary>
     bool MeasuresSnapshots => false;
+    /// <summary>
+    /// Its analysis loads the runs' trained weights (checkpoint.bin): a finished record without them (e.g. a reference
+    /// run, records only) cannot serve it. Reports from runs trained elsewhere check this up front.
+    /// </summary>
+    bool ReadsWeights => MeasuresSnapshots;
+    /// <summary>The run whose speed estimates <paramref name="run"/>'s time: itself, or for a net the registry does not know, its twin.</summary>
+    RunConfig PricedAs(RunConfig run) => run;
+}
+
+/// <summary>
+/// Notebook 01: a net the notebook defines and the library's twin. The own run's config has no structure hash (the
+/// planner cannot build the notebook's module): the planner reuses a finished run of that name whatever its hash — the
+/// net as last trained — and prices a new one as the twin (same layers).
+/// </summary>
+/// <param name="Title">Heading shown above the plan.</param>
+/// <param name="Own">The notebook's net: its name (not a registry name), budget and seed; <c>lab.Train(Own.Model, factory)</c> trains it.</param>
+/// <param name="Twin">The library's net of the same layers and seed.</param>
+public sealed record OwnNetPlan(string Title, RunConfig Own, RunConfig Twin) : IExperimentPlan
+{
+    /// <summary>The own net's name, as <c>lab.Train(name, factory)</c> takes it.</summary>
+    public string Name => Own.Model;
+    /// <inheritdoc/>
+    public IEnumerable<RunConfig> AllRuns => [Own, Twin];
+    /// <inheritdoc/>
+    public RunConfig PricedAs(RunConfig run) => run == Own ? Twin with { Precision = run.Precision } : run;
 }
 
 /// <summary>Fig. 6 left/middle: plain nets and their residual twins at the same depths.</summary>
@@ -55,6 +80,8 @@ public sealed record LayerResponsePlan(string Title, IReadOnlyList<RunConfig> Ru
 {
     /// <inheritdoc/>
     public IEnumerable<RunConfig> AllRuns => Runs;
+    /// <inheritdoc/>
+    public bool ReadsWeights => true;
 }
 
 /// <summary>Notebook 08: gradient flow through the nets of notebook 06 over their snapshots, and shattered gradients at initialisation.</summary>
@@ -102,6 +129,8 @@ public sealed record LesionPlan(string Title, RunConfig Residual, RunConfig Plai
 {
     /// <inheritdoc/>
     public IEnumerable<RunConfig> AllRuns => [Plain, Residual];
+    /// <inheritdoc/>
+    public bool ReadsWeights => true;
 
     /// <summary>Forward passes (images) the deletions cost: every block of both nets once, plus the random sets; and the path samples (forward + backward).</summary>
     public IReadOnlyDictionary<string, string> Analysis
@@ -164,6 +193,9 @@ public sealed record LossLandscapePlan(string Title, RunConfig Plain, RunConfig 
 /// What each notebook trains at each budget. <c>full</c> is the paper's experiment (all of Fig. 6's depths, five
 /// ResNet-110 seeds); smaller budgets keep the contrast the paper draws (shallowest vs deepest) so a laptop sees it in
 /// minutes. Runs shared between notebooks (02 → 06, 05 → 06) have identical configs, so they are trained once.
+/// The plans of notebooks 02–05 and 10 are built from their knobs (depths, models, shortcut options, seeds): a knob
+/// left out (null) is read from that notebook's knob cell (<see cref="NotebookKnobs"/>), the one place it is declared —
+/// so a sweep, the reports planner and the notebook agree.
 /// </summary>
 public static class Experiments
 {
@@ -187,41 +219,69 @@ public static class Experiments
         ["loss-landscape"] = LossLandscape(b),
     };
 
-    /// <summary>Fig. 6 left/middle: plain and residual nets of increasing depth.</summary>
-    public static DegradationPlan Degradation(Budget b)
+    /// <summary>The notebooks whose knob cells hold the knobs of these plans.</summary>
+    public const string DegradationNotebook = "02-degradation", ShortcutOptionsNotebook = "03-shortcut-options",
+        BottleneckNotebook = "04-bottleneck", VeryDeepNotebook = "05-very-deep", PreActivationNotebook = "10-preactivation";
+
+    /// <summary>
+    /// Notebook 01: your own ResNet-20 — a module the notebook defines, run as <paramref name="name"/> plus its structure
+    /// hash (<see cref="Experiment.OwnModel"/>) — beside the library's twin of the same seed.
+    /// </summary>
+    public static OwnNetPlan YourNet(Budget b, string name = "my-resnet20", string twin = "resnet20", long seed = 0) =>
+        new("Your ResNet-20 and the library's twin", new RunConfig { Model = name, Budget = b, Seed = seed }, Run(twin, b, seed: seed));
+
+    /// <summary>
+    /// Fig. 6 left/middle: plain and residual nets of increasing depth. Knobs (null: notebook 02's knob cell): the
+    /// <paramref name="depths"/> of the plain nets and their ResNet twins, the twins' <paramref name="shortcut"/> option,
+    /// the <paramref name="seed"/> of every run.
+    /// </summary>
+    public static DegradationPlan Degradation(Budget b, IReadOnlyList<int>? depths = null, ShortcutOption? shortcut = null, long? seed = null)
     {
-        int[] depths = IsFull(b) ? [20, 32, 44, 56] : [20, 56];
+        var knobs = depths is null || shortcut is null || seed is null ? NotebookKnobs.Of(DegradationNotebook, b) : null;
+        depths ??= knobs!.Ints(nameof(depths));
+        var option = shortcut ?? knobs!.Shortcut(nameof(shortcut));
+        var s = seed ?? knobs!.Long(nameof(seed));
         return new("Degradation: plain vs residual nets by depth (Fig. 6)",
-            depths.Select(d => Run($"plain{d}", b)).ToList(), depths.Select(d => Run($"resnet{d}", b)).ToList());
-    }
-
-    /// <summary>Table 3's question on CIFAR-10: options A, B, C (20 layers; and 32 at the full budget).</summary>
-    public static RunsPlan ShortcutOptions(Budget b)
-    {
-        string[] models = IsFull(b) ? ["resnet20", "resnet32"] : ["resnet20"];
-        return new("Shortcut options A / B / C",
-            models.SelectMany(m => new[] { ShortcutOption.A, ShortcutOption.B, ShortcutOption.C }.Select(o => Run(m, b, o))).ToList());
+            depths.Select(d => Run($"plain{d}", b, seed: s)).ToList(), depths.Select(d => Run($"resnet{d}", b, option, s)).ToList());
     }
 
     /// <summary>
-    /// Fig. 5 on CIFAR-10: a basic and a bottleneck net of similar multiply-adds — ResNet-20 vs the 29-layer bottleneck
-    /// net (≈41M each); at the full budget ResNet-110 vs ResNet-164 (≈1.7M parameters each, the authors' follow-up pair).
+    /// Table 3's question on CIFAR-10: each of <paramref name="models"/> with each shortcut option of
+    /// <paramref name="options"/> (null: notebook 03's knobs — A, B, C on 20 layers, and 32 at the full budget).
     /// </summary>
-    public static RunsPlan Bottleneck(Budget b)
+    public static RunsPlan ShortcutOptions(Budget b, IReadOnlyList<string>? models = null, IReadOnlyList<ShortcutOption>? options = null, long? seed = null)
     {
-        string[] models = IsFull(b) ? ["resnet110", "resnet164"] : ["resnet20", "resnet29-bottleneck"];
-        return new("Basic vs bottleneck blocks at similar cost", models.Select(m => Run(m, b)).ToList());
+        var knobs = models is null || options is null || seed is null ? NotebookKnobs.Of(ShortcutOptionsNotebook, b) : null;
+        models ??= knobs!.Strings(nameof(models));
+        options ??= knobs!.Shortcuts(nameof(options));
+        var s = seed ?? knobs!.Long(nameof(seed));
+        return new("Shortcut options " + string.Join(" / ", options), models.SelectMany(m => options.Select(o => Run(m, b, o, s))).ToList());
     }
 
     /// <summary>
-    /// §4.2 very deep nets. ResNet-110 gets the warm-up (five seeds at the full budget, as Table 6's mean ± std).
-    /// ResNet-1202 costs ~60× ResNet-20 per image: below the full budget it runs a short schedule at a smaller batch,
-    /// recorded in its run (and shown beside its results) so nobody mistakes it for the paper's.
+    /// Fig. 5 on CIFAR-10: a basic and a bottleneck net of similar multiply-adds (null: notebook 04's knobs) — ResNet-20
+    /// vs the 29-layer bottleneck net (≈41M each); at the full budget ResNet-110 vs ResNet-164 (≈1.7M parameters each,
+    /// the authors' follow-up pair).
     /// </summary>
-    public static VeryDeepPlan VeryDeep(Budget b)
+    public static RunsPlan Bottleneck(Budget b, IReadOnlyList<string>? models = null, long? seed = null)
     {
-        var seeds = IsFull(b) ? 5 : 1;
-        var r110 = Enumerable.Range(0, seeds).Select(s => Run("resnet110", b, seed: s)).ToList();
+        var knobs = models is null || seed is null ? NotebookKnobs.Of(BottleneckNotebook, b) : null;
+        models ??= knobs!.Strings(nameof(models));
+        var s = seed ?? knobs!.Long(nameof(seed));
+        return new("Basic vs bottleneck blocks at similar cost", models.Select(m => Run(m, b, seed: s)).ToList());
+    }
+
+    /// <summary>
+    /// §4.2 very deep nets. ResNet-110 gets the warm-up, one run per seed of <paramref name="seeds"/> (null: notebook
+    /// 05's knobs — five at the full budget, as Table 6's mean ± std). ResNet-1202 costs ~60× ResNet-20 per image: below
+    /// the full budget it runs a short schedule at a smaller batch, recorded in its run (and shown beside its results) so
+    /// nobody mistakes it for the paper's.
+    /// </summary>
+    public static VeryDeepPlan VeryDeep(Budget b, IReadOnlyList<long>? seeds = null)
+    {
+        seeds ??= NotebookKnobs.Of(VeryDeepNotebook, b).Longs(nameof(seeds));
+        if (seeds.Count == 0) throw new ArgumentException("the very deep plan needs at least one ResNet-110 seed");
+        var r110 = seeds.Select(s => Run("resnet110", b, seed: s)).ToList();
         RunConfig r1202;
         int batch;
         if (IsFull(b))
@@ -242,7 +302,7 @@ public static class Experiments
     /// <summary>Fig. 7: the nets of notebooks 02 and 05 (plain-20/56, ResNet-20/56/110), measured on test images.</summary>
     public static LayerResponsePlan LayerResponses(Budget b)
     {
-        var runs = new[] { "plain20", "plain56", "resnet20", "resnet56" }.Select(m => Run(m, b)).Append(VeryDeep(b).ResNet110[0]).ToList();
+        var runs = new[] { "plain20", "plain56", "resnet20", "resnet56", "resnet110" }.Select(m => Run(m, b)).ToList();
         return new("Layer responses (Fig. 7)", runs, Images: b.Name == Budget.Smoke.Name ? 100 : 500);
     }
 
@@ -261,16 +321,21 @@ public static class Experiments
     }
 
     /// <summary>
-    /// Notebook 10: ResNet-110 (notebook 05's seed-0 run, reused) vs pre-activation ResNet-110, and at the full budget
-    /// ResNet-164 (notebook 04's run) vs pre-activation ResNet-164 — same budget, seed and warm-up rule (§4.2's, from
-    /// 110 layers). Pre-activation ResNet-1001 is only estimated.
+    /// Notebook 10: each of <paramref name="originals"/> (null: notebook 10's knobs — ResNet-110, notebook 05's seed-0
+    /// run, reused; and at the full budget ResNet-164, notebook 04's run) vs its pre-activation twin — same budget, seed
+    /// and warm-up rule (§4.2's, from 110 layers). Pre-activation ResNet-1001 is only estimated.
     /// </summary>
-    public static PreActivationPlan PreActivation(Budget b)
+    public static PreActivationPlan PreActivation(Budget b, IReadOnlyList<string>? originals = null, long? seed = null)
     {
-        var original = new List<RunConfig> { VeryDeep(b).ResNet110[0] };
-        if (IsFull(b)) original.Add(Bottleneck(b).Runs.Single(r => r.Model == "resnet164"));
+        var knobs = originals is null || seed is null ? NotebookKnobs.Of(PreActivationNotebook, b) : null;
+        originals ??= knobs!.Strings(nameof(originals));
+        var s = seed ?? knobs!.Long(nameof(seed));
+        var original = originals.Select(m => Run(m, b, seed: s)).ToList();
         // the twin of each original net is the row of the pre-activation paper's table that names it
-        var preact = original.Select(r => Run(Paper.IdentityMappingsNumbers.Cifar10.Single(p => p.Original == r.Model).Model, b, seed: r.Seed)).ToList();
+        var rows = Paper.IdentityMappingsNumbers.Cifar10;
+        var preact = original.Select(r => Run((rows.FirstOrDefault(p => p.Original == r.Model) ?? throw new ArgumentException(
+            $"{r.Model} has no pre-activation twin in the pre-activation paper's table (originals: {string.Join(", ", rows.Select(p => p.Original).Distinct())})")).Model,
+            b, seed: r.Seed)).ToList();
         return new("Original vs pre-activation residual units (He et al., ECCV 2016)", original, preact, Run("preact-resnet1001", Budget.Full));
     }
 
@@ -281,7 +346,7 @@ public static class Experiments
     public static LesionPlan Lesions(Budget b)
     {
         var smoke = b.Name == Budget.Smoke.Name;
-        var (residual, plain) = IsFull(b) ? (VeryDeep(b).ResNet110[0], Run("plain110", b)) : (Run("resnet56", b), Run("plain56", b));
+        var (residual, plain) = IsFull(b) ? (Run("resnet110", b), Run("plain110", b)) : (Run("resnet56", b), Run("plain56", b));
         int[] ks = smoke ? [1, 2, 5, 10, 20] : [1, 2, 3, 4, 5, 6, 8, 10, 12, 14, 16, 18, 20];
         return IsFull(b)
             ? new("Lesion study (Veit et al. 2016): ResNet-110 and plain-110", residual, plain, 10_000, ks, 20, 50, 128, 0)
@@ -307,7 +372,7 @@ public static class Experiments
         return new DataFrame(
             new StringDataFrameColumn("run", runs.Select(r => r.RunName)),
             new StringDataFrameColumn("model", runs.Select(r => r.Model)),
-            new StringDataFrameColumn("shortcut", runs.Select(r => r.Shortcut?.ToString() ?? (r.Spec.Residual ? r.Spec.DefaultShortcut.ToString() : "none"))),
+            new StringDataFrameColumn("shortcut", runs.Select(r => r.Shortcut?.ToString() ?? (ModelZoo.TrySpec(r.Model) is not { } spec ? "its own" : spec.Residual ? spec.DefaultShortcut.ToString() : "none"))),
             new Int32DataFrameColumn("iterations", runs.Select(r => r.ResolvedRecipe.Iterations)),
             new Int32DataFrameColumn("batch", runs.Select(r => r.ResolvedRecipe.BatchSize)),
             new StringDataFrameColumn("lr ÷10 at", runs.Select(r => string.Join(", ", r.ResolvedRecipe.Milestones))),

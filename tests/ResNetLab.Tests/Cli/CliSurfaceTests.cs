@@ -122,4 +122,36 @@ public class CliSurfaceTests
         Assert.Contains(missing, line, StringComparison.Ordinal);
         Assert.Equal("error: a b c", CliErrors.Line("a\n  b\r\nc"));
     }
+
+    /// <summary>
+    /// Reports from runs trained elsewhere (issue 27): --reuse-only refuses before any kernel starts, listing each missing
+    /// run and the command that trains it; with every run finished in --runs it renders.
+    /// </summary>
+    [Fact]
+    public void Reuse_only_refuses_up_front_with_the_missing_runs_and_renders_when_none_is_missing()
+    {
+        var dir = TestPaths.TempDir("reuse-only-cli");
+        var runs = Path.Combine(dir, "runs-from-a-gpu-box");
+        Directory.CreateDirectory(runs);
+        try
+        {
+            var (code, output) = Resnet("reports", "--budget", "smoke", "--notebooks", "02,03", "--runs", runs, "--reuse-only", "--out", Path.Combine(dir, "out"));
+            Assert.True(code == 2, output);
+            Assert.Contains($"--reuse-only: 6 run(s) the notebooks need are not finished in {runs}:", output);
+            Assert.Contains("plain56-cifar10-smoke-s0 (02-degradation): not trained", output);
+            Assert.Contains("resnet20-C-cifar10-smoke-s0 (03-shortcut-options): not trained", output);
+            Assert.Contains("environment/resnet reports --budget smoke --notebooks 02,03 --no-browser", output);
+            Assert.DoesNotContain("executing", output);
+            Assert.Empty(Directory.GetFileSystemEntries(runs));       // nothing trained
+            Assert.False(Directory.Exists(Path.Combine(dir, "out")));  // nothing rendered
+
+            // nothing missing (00 trains nothing): the render goes ahead
+            (code, output) = Resnet("reports", "--budget", "smoke", "--notebooks", "00", "--runs", runs, "--reuse-only", "--no-browser", "--out", Path.Combine(dir, "out"));
+            Assert.True(code == 0, output);
+            Assert.Contains("executing 00-setup", output);
+            Assert.True(File.Exists(Path.Combine(dir, "out", "00-setup.html")));
+            Assert.Contains("00-setup at budget smoke: trains nothing.", File.ReadAllText(Path.Combine(dir, "out", "00-setup.ipynb")));   // its first output
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

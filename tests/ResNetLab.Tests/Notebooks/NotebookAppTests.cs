@@ -36,7 +36,7 @@ public class NotebookAppTests
         var code = NotebookApp.Generate(Notebook("01-residual-learning"), Path.Combine(TestPaths.Root, "artifacts", "apps", "01.cs"), TestPaths.Root);
         Assert.Contains("page.Result(() => PaperTables.CifarParameters());", code);
         Assert.Contains("page.Result(() => Figures.Compare(PaperTables.CifarParametersComparison(),", code);
-        Assert.Contains("var lab = Lab.Setup();", code);
+        Assert.Contains("var lab = Lab.Setup(notebook: \"01-residual-learning\");", code);
         Assert.Contains("var sizes = Findings.ModelSizes();", code);
         // The cell that defines a class: the class goes after every top-level statement, as a file-based app requires.
         Assert.True(code.IndexOf("class MyResidualBlock", StringComparison.Ordinal) > code.LastIndexOf("page.Cell(", StringComparison.Ordinal));
@@ -75,6 +75,8 @@ public class NotebookAppTests
             Assert.True(Regex.Matches(page, @"Plotly\.newPlot\(").Count >= charts, "the charts' plot calls are missing");
             Assert.Contains("Table 6", page);                    // the parameters table beside the paper
             Assert.Contains("smoke (smoke: CI-sized", page);     // Lab.Setup's banner (Lab.Show) reached the page
+            Assert.Contains("01-residual-learning at budget smoke: ", page);   // and before it, what the notebook trains and costs
+            Assert.True(page.IndexOf("01-residual-learning at budget smoke: ", StringComparison.Ordinal) < page.IndexOf("smoke (smoke: CI-sized", StringComparison.Ordinal));
             Assert.DoesNotContain("class=\"error\"", page);
             Assert.Empty(OfflineHtml.ExternalReferences(page));  // offline: plotly.js inlined
         }

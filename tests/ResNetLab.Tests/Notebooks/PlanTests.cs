@@ -201,9 +201,13 @@ public class PlanTests
         finally { Directory.Delete(dir, true); }
     }
 
-    /// <summary>The registry is the planner's only source: every notebook has an entry, and its cells call exactly the declared plans.</summary>
+    /// <summary>
+    /// The registry is the planner's only source: every notebook has an entry, its cells call exactly the declared plans
+    /// with <c>lab.Budget</c> and the declared knobs, and its knob cell declares exactly those knobs (no knob the planner
+    /// would miss, none it would invent) — at every named budget.
+    /// </summary>
     [Fact]
-    public void Every_notebook_calls_exactly_the_plans_the_registry_declares_for_it()
+    public void Every_notebook_calls_exactly_the_plans_the_registry_declares_for_it_with_its_knobs()
     {
         var notebooks = Directory.EnumerateFiles(Path.Combine(TestPaths.Root, "notebooks"), "*.ipynb").Order(StringComparer.Ordinal).ToList();
         Assert.Equal(notebooks.Select(Path.GetFileNameWithoutExtension).OfType<string>(), NotebookPlans.Declared.Keys.Order(StringComparer.Ordinal));
@@ -214,9 +218,16 @@ public class PlanTests
             var code = string.Join("\n", doc["cells"]!.AsArray().Where(c => (string?)c!["cell_type"] == "code")
                 .Select(c => string.Concat(c!["source"]!.AsArray().Select(x => (string?)x))));
             var called = call.Matches(code).Select(m => m.Groups["method"].Value).Distinct().ToList();
-            var declared = NotebookPlans.Declared[Path.GetFileNameWithoutExtension(nb)].Select(plan => plan.Method.Name).ToList();
-            Assert.Equal(declared.Count, NotebookPlans.PlansOf(nb, Budget.Smoke).Count);
-            Assert.True(called.SequenceEqual(declared), $"{Path.GetFileName(nb)} calls [{string.Join(", ", called)}] but the registry declares [{string.Join(", ", declared)}]");
+            var declared = NotebookPlans.Declared[Path.GetFileNameWithoutExtension(nb)];
+            Assert.True(called.SequenceEqual(declared.Select(d => d.Method)),
+                $"{Path.GetFileName(nb)} calls [{string.Join(", ", called)}] but the registry declares [{string.Join(", ", declared.Select(d => d.Method))}]");
+            foreach (var d in declared) Assert.True(code.Contains(d.Call, StringComparison.Ordinal), $"{Path.GetFileName(nb)} does not call {d.Call}");
+            foreach (var budget in Budget.All)
+            {
+                var knobs = NotebookKnobs.Read(nb, budget);
+                Assert.Equal(declared.SelectMany(d => d.Knobs).Distinct(), knobs.Names);
+                Assert.Equal(declared.Count, NotebookPlans.PlansOf(nb, budget).Count);
+            }
         }
     }
 
@@ -228,8 +239,8 @@ public class PlanTests
         Assert.Empty(NotebookPlans.DeparturesOf(veryDeep, Budget.Full));      // the paper's own recipe
         Assert.Contains("ramped linearly", NotebookPlans.DeparturesOf(veryDeep, Budget.Quick).Single());   // ResNet-110's warm-up at quick
         Assert.Empty(NotebookPlans.DeparturesOf(degradation, Budget.Full));
-        var zeroInit = Path.Combine(TestPaths.TempDir("departures"), "02-degradation.ipynb");
-        Assert.Empty(NotebookPlans.DeparturesOf(zeroInit, Budget.Quick));  // the registry, not the file, decides
+        var elsewhere = Path.Combine(TestPaths.TempDir("departures"), "02-degradation.ipynb");
+        Assert.Throws<FileNotFoundException>(() => NotebookPlans.DeparturesOf(elsewhere, Budget.Quick));   // its knobs come from the file
         Assert.Contains("zero-init", new RunConfig { Model = "resnet56", ZeroInitResidual = true }.Departures.Single());
     }
 }

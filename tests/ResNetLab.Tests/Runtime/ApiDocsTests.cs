@@ -47,7 +47,7 @@ public class ApiDocsTests
     {
         var members = Members(DocsBeside(typeof(Lab).Assembly));
         Assert.Contains("entry point", Summary(members, "T:ResNetLab.Notebooks.Lab"));
-        Assert.NotEmpty(Summary(members, "M:ResNetLab.Notebooks.Lab.Setup(System.String,System.String,System.String,System.Nullable{System.Int32},System.String)"));
+        Assert.NotEmpty(Summary(members, "M:ResNetLab.Notebooks.Lab.Setup(System.String,System.String,System.String,System.Nullable{System.Int32},System.String,System.String)"));
     }
 
     [Theory]
