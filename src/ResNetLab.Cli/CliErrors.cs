@@ -3,7 +3,7 @@ using Spectre.Console.Cli;
 namespace ResNetLab.Cli;
 
 /// <summary>
-/// Turns expected failures into one clear line on standard error, not a stack trace: bad flags and files exit 2; a write
+/// Turns expected failures into one clear error on standard error, not a stack trace: bad flags and files exit 2; a write
 /// the disk refused (full, read-only: <see cref="ResNetLab.Runtime.DiskWriteException"/>) exits 1, the job failed.
 /// </summary>
 public static class CliErrors
@@ -30,11 +30,11 @@ public static class CliErrors
     }
 
     /// <summary>
-    /// The error as one line: "error: " and the message with its line breaks folded to spaces. Never wrapped at the
-    /// terminal's width — messages name long paths, and a path broken over two lines cannot be copied or grepped.
+    /// The error as printed: "error: " and the message, never wrapped at the terminal's width — messages name long paths,
+    /// and a path broken over two lines cannot be copied or grepped. A message that is a list (its own line breaks)
+    /// keeps them.
     /// </summary>
-    public static string Line(string message) =>
-        "error: " + string.Join(' ', message.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    public static string Line(string message) => "error: " + message.ReplaceLineEndings("\n").Trim();
 
     static void Report(string message)
     {

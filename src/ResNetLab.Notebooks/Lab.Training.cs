@@ -41,10 +41,32 @@ public sealed partial class Lab
     public RunResult Train(string name, Func<Module> model, long seed = 0) =>
         Run(Experiment.OwnModel(name, model, new RunConfig { Model = name, Budget = Budget, Seed = seed }), false, _ => model());
 
+    /// <summary>
+    /// The library's twin of <paramref name="yours"/> for <see cref="Agreement"/>, trained with the same number of torch
+    /// threads: another thread count sums in another order, and over a run the float differences grow past the agreement
+    /// rule (0.009 in the training loss after 40 iterations, seen here). A finished twin from another thread count — e.g.
+    /// notebook 02 trained it on a busier machine — is retrained now when this kernel runs your run's thread count;
+    /// otherwise the line printed says which setup to use.
+    /// </summary>
+    public RunResult TrainTwin(RunConfig twin, RunResult yours)
+    {
+        var run = Train(twin);
+        int threads = yours.Record.Runtime.Threads, twinThreads = run.Record.Runtime.Threads;
+        if (twinThreads == threads) return run;
+        if (TorchSharp.torch.get_num_threads() != threads)
+        {
+            Show($"{run.Record.Name} was trained with {twinThreads} thread(s), {yours.Record.Name} with {threads}: their curves may differ in " +
+                 $"the last digits and more. To compare like for like, restart the kernel with Lab.Setup(threads: {threads}) and run again.");
+            return run;
+        }
+        Show($"{run.Record.Name} was trained with {twinThreads} thread(s), {yours.Record.Name} with {threads}: retraining the twin with {threads}, so that only the nets differ.");
+        return Run(twin, false, null, force: true);
+    }
+
     /// <summary>How far two runs' curves are apart (largest training-loss and test-error difference), e.g. your net and its library twin.</summary>
     public CurveAgreement Agreement(RunResult run, RunResult twin) => RunAnalysis.Agreement(run, twin);
 
-    RunResult Run(RunConfig config, bool snapshots, Func<RunConfig, Module>? factory)
+    RunResult Run(RunConfig config, bool snapshots, Func<RunConfig, Module>? factory, bool force = false)
     {
         config = config.In(Precision);
         var name = Experiment.Resolve(config, customModel: factory is not null).RunName;
@@ -53,7 +75,7 @@ public sealed partial class Lab
         var context = KernelInvocationContext.Current;
         var live = context is null ? null : new LiveRun(context, name, Subtitle);
         // outside a kernel (a notebook run as a file-based app) the console shows the training, one line per evaluation
-        var result = Experiment.RunOrLoad(config, Options with { RequireSnapshots = snapshots, ModelFactory = factory }, (IProgress<TrainingProgress>?)live ?? (OutOfKernel is null ? null : new ConsoleLines()));
+        var result = Experiment.RunOrLoad(config, Options with { RequireSnapshots = snapshots, ModelFactory = factory, Force = force }, (IProgress<TrainingProgress>?)live ?? (OutOfKernel is null ? null : new ConsoleLines()));
         var line = result.Outcome switch
         {
             RunOutcome.Reused => $"{result.Record.Name}: reused the finished run in {result.Folder} (trained in {result.Record.WallSeconds / 60:0.0} min; delete the folder or use `resnet train --force` to retrain)",

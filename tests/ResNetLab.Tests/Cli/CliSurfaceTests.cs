@@ -120,7 +120,7 @@ public class CliSurfaceTests
         var line = Assert.Single(errors);
         Assert.StartsWith("error: ", line, StringComparison.Ordinal);
         Assert.Contains(missing, line, StringComparison.Ordinal);
-        Assert.Equal("error: a b c", CliErrors.Line("a\n  b\r\nc"));
+        Assert.Equal("error: a\nb", CliErrors.Line(" a\r\nb\n"));   // a list keeps its lines; nothing else breaks one
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using ResNetLab.Notebooks;
+using ResNetLab.Training;
 
 namespace ResNetLab.Tests.Notebooks;
 
@@ -18,6 +19,29 @@ public class LabTests
             Assert.Equal(["full", "3200it (this notebook)", "quick", "smoke"], Names("3200"));   // a number of iterations, by length
             Assert.Equal(["full", "quick", "400it (this notebook)", "smoke"], Names("400it"));       // smoke is 40 iterations
             Assert.Equal(["full", "quick (this notebook)", "smoke"], Names("800"));               // 800 iterations is quick
+        }
+        finally { Directory.Delete(runs, true); }
+    }
+
+    [Fact]
+    public void The_twin_is_retrained_when_it_was_trained_with_another_thread_count_than_yours()
+    {
+        var runs = TestPaths.TempDir("lab-twin");
+        try
+        {
+            var lab = Lab.Setup(budget: "smoke", data: TestPaths.Cifar10, runs: runs);
+            var yours = lab.Train(new RunConfig { Model = "resnet20", Budget = lab.Budget, Seed = 0 });
+            var twinConfig = new RunConfig { Model = "plain20", Budget = lab.Budget, Seed = 0 };
+            var twin = lab.Train(twinConfig);
+            var threads = yours.Record.Runtime.Threads;
+            Assert.Equal(RunOutcome.Reused, lab.TrainTwin(twinConfig, yours).Outcome);   // same threads: reused as it is
+
+            // as if another process (notebook 02 on a busy machine) had trained the twin with another thread count
+            new RunFolder(twin.Folder).SaveRecord(twin.Record with { Runtime = twin.Record.Runtime with { Threads = threads + 1 } });
+            var again = lab.TrainTwin(twinConfig, yours);
+            Assert.Equal(RunOutcome.Trained, again.Outcome);
+            Assert.Equal(threads, again.Record.Runtime.Threads);
+            Assert.Equal(twin.Metrics.Select(m => m.TrainLoss), again.Metrics.Select(m => m.TrainLoss));   // same threads, same numbers
         }
         finally { Directory.Delete(runs, true); }
     }
