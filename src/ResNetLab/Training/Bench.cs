@@ -120,11 +120,12 @@ public static class Bench
     /// written (NCHW float32), channels-last, and channels-last with bfloat16 autocast — its fastest on a CPU. Measured
     /// side by side: <paramref name="rounds"/> rounds, each timing every configuration once for
     /// <paramref name="iterations"/> steps, so all see the same machine load. Medians of the round medians; the
-    /// ratios divide each of ours by each of PyTorch's.
+    /// ratios divide each of ours by each of PyTorch's. A <c>precision</c> times only that precision (ours, and PyTorch's
+    /// configurations in it); null times both — on a CPU without native BF16 a bf16 step is emulated and takes seconds.
     /// </summary>
     public static PyTorchComparison ComparePyTorch(int batch = 128, int iterations = 20, int threads = 2, int rounds = 3,
                                                    string python = "/usr/bin/python3", IProgress<string>? progress = null,
-                                                   bool? channelsLast = null)
+                                                   bool? channelsLast = null, Precision? precision = null)
     {
         var script = PyTorchScript(python);
         TorchRuntime.Initialize(DeviceChoice.Cpu, threads, seed: 0);
@@ -134,8 +135,9 @@ public static class Bench
         using var optimizer = new MomentumSgd(net.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 1e-4);
         using var x = randn(batch, 3, 32, 32);
         using var y = randint(0, 10, [batch]);
-        Precision[] ours = [Precision.Fp32, Precision.Bf16];
-        (bool ChannelsLast, bool Bf16)[] theirs = [(false, false), (true, false), (true, true)];
+        Precision[] ours = precision is { } only ? [only] : [Precision.Fp32, Precision.Bf16];
+        (bool ChannelsLast, bool Bf16)[] all = [(false, false), (true, false), (true, true)];
+        var theirs = all.Where(c => precision is null || c.Bf16 == (precision == Precision.Bf16)).ToArray();
         var times = new double[ours.Length + theirs.Length][];
         for (var i = 0; i < times.Length; i++) times[i] = new double[rounds];
         var version = "?";
