@@ -54,7 +54,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public string? Layout { get; init; }
 
         [CommandOption("--precision <PRECISION>")]
-        [Description("fp32 (default), bf16 (mixed precision: bfloat16 convolutions, float32 master weights) or auto (bf16 where the CPU has native BF16)")]
+        [Description("fp32 (default), bf16 (mixed precision: bfloat16 convolutions, float32 master weights) or auto (bf16 where the CPU has native BF16); with --compare-pytorch, only that precision (default: both)")]
         public string? Precision { get; init; }
 
         [CommandOption("--json")]
@@ -104,13 +104,15 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             throw new ArgumentException("--compare-pytorch exists for resnet20 (the model environment/bench/pytorch_resnet20.py builds)");
         var threads = settings.Threads ?? 2;
         var ours = CliParse.Layout("--layout", settings.Layout);
+        // --precision narrows the comparison to one precision; without it both are timed.
+        Precision? precision = settings.Precision is null ? null : CliParse.Flag("--precision", () => Precisions.Parse(settings.Precision));
         PyTorchComparison c;
-        if (settings.Json) c = Bench.ComparePyTorch(settings.Batch, settings.Iters, threads, settings.Rounds, channelsLast: ours);
+        if (settings.Json) c = Bench.ComparePyTorch(settings.Batch, settings.Iters, threads, settings.Rounds, channelsLast: ours, precision: precision);
         else
         {
             PyTorchComparison? r = null;
             AnsiConsole.Status().Start("compare", s => r = Bench.ComparePyTorch(settings.Batch, settings.Iters, threads, settings.Rounds,
-                progress: new Status(m => s.Status(m)), channelsLast: ours));
+                progress: new Status(m => s.Status(m)), channelsLast: ours, precision: precision));
             c = r!;
         }
         if (settings.Json)

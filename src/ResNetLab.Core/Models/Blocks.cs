@@ -21,13 +21,13 @@ public static class Conv
         Sequential(("0", Conv1x1(inChannels, outChannels, stride)), ("1", BatchNorm2d(outChannels)));
 
     /// <summary>
-    /// The conv in the input's precision, as autocast does: a bfloat16 input meets a bfloat16 copy of the float32
-    /// master weight (the cast is differentiable, so the gradient reaches the float32 weight); float32 runs as is.
+    /// The conv in the input's precision, as autocast does: a bfloat16 input meets the bfloat16 copy of the float32
+    /// master weight that <see cref="MixedPrecision"/> holds (the gradient reaches the float32 weight); float32 runs as is.
     /// </summary>
     public static Tensor Run(Conv2d conv, Tensor x)
     {
         if (x.dtype == conv.weight!.dtype) return conv.call(x);
-        using var w = conv.weight.to(x.dtype);
+        using var w = MixedPrecision.Weight(conv.weight, x.dtype);
         return functional.conv2d(x, w, null, conv.stride, conv.padding, conv.dilation, conv.groups);
     }
 

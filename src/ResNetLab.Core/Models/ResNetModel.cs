@@ -117,9 +117,10 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
 
     /// <summary>
     /// The arithmetic of the forward and backward passes. <see cref="Precision.Bf16"/> is mixed precision as autocast does
-    /// it: activations, convolutions and the classifier in bfloat16 (float32 master weights, cast per pass; BN statistics
-    /// and parameters, the loss and the optimizer in float32); logits come back as float32. Set from the run config,
-    /// since it changes the numbers; not part of the weights.
+    /// it: activations, convolutions and the classifier in bfloat16 (float32 master weights; BN statistics and
+    /// parameters, the loss and the optimizer in float32); logits come back as float32. The bfloat16 weights come from
+    /// the <see cref="MixedPrecision"/> object a training step is given (cast once per step), else are cast per pass.
+    /// Set from the run config, since it changes the numbers; not part of the weights.
     /// </summary>
     public Precision Precision { get; set; } = Precision.Fp32;
 
@@ -188,8 +189,8 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
         {
             using var pooled = h.mean([2, 3]);
             if (pooled.dtype == classifier.weight!.dtype) return classifier.call(pooled);
-            using var w = classifier.weight.to(pooled.dtype);
-            using var b = classifier.bias!.to(pooled.dtype);
+            using var w = MixedPrecision.Weight(classifier.weight, pooled.dtype);
+            using var b = MixedPrecision.Weight(classifier.bias!, pooled.dtype);
             using var logits = functional.linear(pooled, w, b);
             return logits.to(ScalarType.Float32);   // the loss in float32, as autocast computes it
         }

@@ -51,6 +51,7 @@ public sealed class Trainer
     readonly nn.Module<Tensor, Tensor> model;
     readonly CifarLoader loader;
     readonly MomentumSgd optimizer;
+    readonly MixedPrecision? precision;
     readonly LearningRateSchedule schedule;
     readonly RunConfig config;
     readonly string configHash;
@@ -69,11 +70,13 @@ public sealed class Trainer
     /// <param name="config">The run: budget (evaluation and checkpoint points) and recipe.</param>
     /// <param name="evalBatchSize">Images per evaluation batch (memory only).</param>
     /// <param name="callbacks">Where metrics and checkpoints go; none: results stay in memory.</param>
+    /// <param name="precision">The bf16 working copy of the optimizer's weights for a bf16 model; none: float32, or a
+    /// bf16 model casting per pass.</param>
     public Trainer(nn.Module<Tensor, Tensor> model, CifarLoader loader, MomentumSgd optimizer, LearningRateSchedule schedule,
-                   RunConfig config, int evalBatchSize = 500, TrainerCallbacks? callbacks = null)
+                   RunConfig config, int evalBatchSize = 500, TrainerCallbacks? callbacks = null, MixedPrecision? precision = null)
     {
-        (this.model, this.loader, this.optimizer, this.schedule, this.config, this.evalBatchSize) =
-            (model, loader, optimizer, schedule, config, evalBatchSize);
+        (this.model, this.loader, this.optimizer, this.schedule, this.config, this.evalBatchSize, this.precision) =
+            (model, loader, optimizer, schedule, config, evalBatchSize, precision);
         this.callbacks = callbacks ?? new TrainerCallbacks();
         configHash = config.Hash;
         budget = config.Budget;
@@ -169,24 +172,29 @@ public sealed class Trainer
     {
         using var scope = NewDisposeScope();
         var (x, y) = loader.TrainBatch(iteration);
-        return Step(model, optimizer, x, y, lr);
+        return Step(model, optimizer, x, y, lr, precision);
     }
 
     /// <summary>
     /// One SGD step on a batch: forward, cross-entropy, backward, update. Returns the batch loss and top-1 errors; a
-    /// non-finite loss returns before any update. Shared with <c>resnet bench</c>, which times exactly this.
+    /// non-finite loss returns before any update. A bf16 model computes with <paramref name="precision"/>'s working copy
+    /// of the weights, cast once here. Shared with <c>resnet bench</c>, which times exactly this.
     /// </summary>
-    public static (double Loss, long Errors, long Images) Step(nn.Module<Tensor, Tensor> model, MomentumSgd optimizer, Tensor x, Tensor y, double lr)
+    public static (double Loss, long Errors, long Images) Step(nn.Module<Tensor, Tensor> model, MomentumSgd optimizer, Tensor x, Tensor y, double lr,
+                                                               MixedPrecision? precision = null)
     {
         try
         {
             using var scope = NewDisposeScope();
-            var logits = model.call(ResNetModel.InTrainingLayout(model, x));
+            var working = model is ResNetModel { Precision: Precision.Bf16 } ? precision : null;
+            Tensor logits;
+            using (working?.Begin()) logits = model.call(ResNetModel.InTrainingLayout(model, x));
             var loss = F.cross_entropy(logits, y);
             var value = loss.item<float>();
             if (!float.IsFinite(value)) return (value, 0, y.shape[0]);
             optimizer.ZeroGrad();
             loss.backward();
+            working?.ReturnGradients();
             optimizer.Step(lr);
             var errors = logits.argmax(1).ne(y).sum().item<long>();
             return (value, errors, y.shape[0]);

@@ -49,7 +49,7 @@ public sealed record PyTorchComparison(int Rounds, int Iterations, int Batch, in
                                        IReadOnlyList<CompareRow> Rows, IReadOnlyDictionary<string, double> Ratios);
 
 /// <summary>
-/// Isolates the hot loops (nanoGPT's bench.py): the training step the trainer runs (<see cref="Trainer.Step(nn.Module{Tensor, Tensor}, MomentumSgd, Tensor, Tensor, double)"/>) on a
+/// Isolates the hot loops (nanoGPT's bench.py): the training step the trainer runs (<see cref="Trainer.Step(nn.Module{Tensor, Tensor}, MomentumSgd, Tensor, Tensor, double, MixedPrecision)"/>) on a
 /// fixed random batch — as environment/bench/pytorch_resnet20.py does for PyTorch — evaluation, and the data path
 /// (gather, normalise, pad/crop/flip) on synthetic uint8 images.
 /// </summary>
@@ -78,15 +78,16 @@ public static class Bench
         net.to(dev);
         net.train();
         using var optimizer = new MomentumSgd(net.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 1e-4);
+        using var working = new MixedPrecision(optimizer.Parameters);   // used by the step only when the net runs in bf16
         using var x = randn(batch, 3, net.InputSize, net.InputSize, device: dev);
         using var y = randint(0, net.NumClasses, [batch], device: dev);
 
         progress?.Report($"train step: {warmup} warm-up + {iterations} timed iterations of batch {batch}");
-        for (var i = 0; i < warmup; i++) Trainer.Step(net, optimizer, x, y, 0.01);
+        for (var i = 0; i < warmup; i++) Trainer.Step(net, optimizer, x, y, 0.01, working);
         var rssStart = ProcessMemory.Rss().Current;
         // Under ONEDNN_VERBOSE (`bench --profile` runs this in a child) markers bracket the timed steps' kernels.
         if (KernelProfile.Profiling) Console.Out.WriteLine(KernelProfile.StartMarker);
-        var stepMs = Median(TimeSteps(net, optimizer, x, y, iterations));
+        var stepMs = Median(TimeSteps(net, optimizer, working, x, y, iterations));
         if (KernelProfile.Profiling) Console.Out.WriteLine(KernelProfile.EndMarker);
         var rssEnd = ProcessMemory.Rss();
 
@@ -101,13 +102,13 @@ public static class Bench
     }
 
     /// <summary>Milliseconds of each of <paramref name="iterations"/> training steps on a fixed batch.</summary>
-    static double[] TimeSteps(nn.Module<Tensor, Tensor> net, MomentumSgd optimizer, Tensor x, Tensor y, int iterations)
+    static double[] TimeSteps(nn.Module<Tensor, Tensor> net, MomentumSgd optimizer, MixedPrecision working, Tensor x, Tensor y, int iterations)
     {
         var steps = new double[iterations];
         for (var i = 0; i < iterations; i++)
         {
             var sw = Stopwatch.StartNew();
-            Trainer.Step(net, optimizer, x, y, 0.01);
+            Trainer.Step(net, optimizer, x, y, 0.01, working);
             if (x.device.type != DeviceType.CPU) cuda.synchronize();
             steps[i] = sw.Elapsed.TotalMilliseconds;
         }
@@ -120,11 +121,12 @@ public static class Bench
     /// written (NCHW float32), channels-last, and channels-last with bfloat16 autocast — its fastest on a CPU. Measured
     /// side by side: <paramref name="rounds"/> rounds, each timing every configuration once for
     /// <paramref name="iterations"/> steps, so all see the same machine load. Medians of the round medians; the
-    /// ratios divide each of ours by each of PyTorch's.
+    /// ratios divide each of ours by each of PyTorch's. A <c>precision</c> times only that precision (ours, and PyTorch's
+    /// configurations in it); null times both — on a CPU without native BF16 a bf16 step is emulated and takes seconds.
     /// </summary>
     public static PyTorchComparison ComparePyTorch(int batch = 128, int iterations = 20, int threads = 2, int rounds = 3,
                                                    string python = "/usr/bin/python3", IProgress<string>? progress = null,
-                                                   bool? channelsLast = null)
+                                                   bool? channelsLast = null, Precision? precision = null)
     {
         var script = PyTorchScript(python);
         TorchRuntime.Initialize(DeviceChoice.Cpu, threads, seed: 0);
@@ -132,10 +134,12 @@ public static class Bench
         net.ChannelsLast = channelsLast;
         net.train();
         using var optimizer = new MomentumSgd(net.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 1e-4);
+        using var working = new MixedPrecision(optimizer.Parameters);   // used by the step only when the net runs in bf16
         using var x = randn(batch, 3, 32, 32);
         using var y = randint(0, 10, [batch]);
-        Precision[] ours = [Precision.Fp32, Precision.Bf16];
-        (bool ChannelsLast, bool Bf16)[] theirs = [(false, false), (true, false), (true, true)];
+        Precision[] ours = precision is { } only ? [only] : [Precision.Fp32, Precision.Bf16];
+        (bool ChannelsLast, bool Bf16)[] all = [(false, false), (true, false), (true, true)];
+        var theirs = all.Where(c => precision is null || c.Bf16 == (precision == Precision.Bf16)).ToArray();
         var times = new double[ours.Length + theirs.Length][];
         for (var i = 0; i < times.Length; i++) times[i] = new double[rounds];
         var version = "?";
@@ -145,8 +149,8 @@ public static class Bench
             {
                 progress?.Report($"round {r + 1}/{rounds}: TorchSharp {ours[o].ToString().ToLowerInvariant()}");
                 net.Precision = ours[o];
-                for (var i = 0; i < 3; i++) Trainer.Step(net, optimizer, x, y, 0.01);   // warm-up: kernels for this precision
-                times[o][r] = batch / Median(TimeSteps(net, optimizer, x, y, iterations)) * 1000;
+                for (var i = 0; i < 3; i++) Trainer.Step(net, optimizer, x, y, 0.01, working);   // warm-up: kernels for this precision
+                times[o][r] = batch / Median(TimeSteps(net, optimizer, working, x, y, iterations)) * 1000;
             }
             for (var t = 0; t < theirs.Length; t++)
             {

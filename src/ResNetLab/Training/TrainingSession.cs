@@ -18,6 +18,7 @@ public sealed class TrainingSession : IDisposable
     readonly RunRecord? previous;
     readonly nn.Module<Tensor, Tensor> model;
     readonly MomentumSgd optimizer;
+    readonly MixedPrecision? precision;
     readonly CifarLoader loader;
     readonly (DataSourceKind Source, string Directory) data;
     readonly (string Description, string EvalName, int EvalCount) split;
@@ -40,6 +41,7 @@ public sealed class TrainingSession : IDisposable
         else if (config.Precision != Precision.Fp32) throw new ArgumentException($"precision {config.Precision} needs a ResNetModel, not {model.GetType().Name}");
         Warmup = WarmupRule.Of(config.Warmup, model is ResNetModel net ? net.Depth : 0, recipe);
         optimizer = new MomentumSgd(model.named_parameters().Select(p => (p.name, p.parameter)), recipe.Momentum, recipe.WeightDecay);
+        precision = config.Precision == Precision.Bf16 ? new MixedPrecision(optimizer.Parameters) : null;
 
         if (folder.ReadCheckpointState() is { } state && state.ConfigHash != config.Hash)
             throw new InvalidOperationException($"{folder.CheckpointPath} belongs to a different config (hash {state.ConfigHash}, this one {config.Hash}); delete the folder or force a retrain to start over");
@@ -67,7 +69,7 @@ public sealed class TrainingSession : IDisposable
             },
             Snapshot = iteration => folder.SaveSnapshot(iteration, model),
             SnapshotIterations = Snapshots.Iterations(recipe).ToHashSet(),
-        });
+        }, precision);
         if (Resumed is not null) Trainer.Restore(Resumed);
     }
 
@@ -165,10 +167,11 @@ public sealed class TrainingSession : IDisposable
     readonly DateTime startedUtc = DateTime.UtcNow;
     double? rssFirstEval, rssLastEval;
 
-    /// <summary>Frees the data loader, the momentum buffers and the model (the record is already written).</summary>
+    /// <summary>Frees the data loader, the bf16 working copy, the optimizer's buffers and the model (the record is already written).</summary>
     public void Dispose()
     {
         loader.Dispose();
+        precision?.Dispose();
         optimizer.Dispose();
         model.Dispose();
     }

@@ -21,7 +21,8 @@ public class ScalarLifetimeTests
     static readonly Type[] TrainingStep =
     [
         typeof(Conv), typeof(Norm), typeof(ZeroPadShortcut), typeof(ResidualBlock), typeof(BasicBlock), typeof(BottleneckBlock),
-        typeof(PreActBlock), typeof(ResNetModel), typeof(Trainer), typeof(MomentumSgd), typeof(Evaluation),
+        typeof(PreActBlock), typeof(ResNetModel), typeof(Trainer), typeof(MomentumSgd), typeof(FlatParameters), typeof(MixedPrecision),
+        typeof(Evaluation),
         typeof(CifarLoader), typeof(Augmenter), typeof(Normalizer),
     ];
 
