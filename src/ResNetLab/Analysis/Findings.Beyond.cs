@@ -82,12 +82,6 @@ public sealed record LandscapeFacts(SliceFacts Plain, SliceFacts Residual, bool 
 
 public static partial class Findings
 {
-    static double Median(IEnumerable<double> values)
-    {
-        var v = values.Order().ToArray();
-        return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-    }
-
     /// <summary>Chance error on ten classes (percent): where a destroyed CIFAR-10 net ends.</summary>
     public const double ChancePercent = 90;
 
@@ -123,7 +117,7 @@ public static partial class Findings
     {
         if (s.Deletions.Count == 0) throw new ArgumentException($"{s.Label}: no deletions measured");
         var worst = s.Deletions.MaxBy(d => d.ErrorPercent)!;
-        return new SingleLesionFacts(s.Label, s.Residual, s.IntactErrorPercent, Median(s.Deletions.Select(d => d.ErrorPercent)), worst.ErrorPercent,
+        return new SingleLesionFacts(s.Label, s.Residual, s.IntactErrorPercent, Stats.Median(s.Deletions.Select(d => d.ErrorPercent)), worst.ErrorPercent,
             worst.Block, worst.ChangesShape, s.Deletions.Count(d => d.ErrorPercent >= ChancePercent - NearChancePoints), s.Deletions.Count);
     }
 

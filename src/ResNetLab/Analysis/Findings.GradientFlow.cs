@@ -78,9 +78,8 @@ public static partial class Findings
         var initial = flow.Where(s => s.Iterations.Count > 0 && s.Iterations[0] == 0).Select(s =>
         {
             var g = s.Gradients[0];
-            var convs = g.Where(l => l.Layer.Contains("conv", StringComparison.Ordinal)).ToList();
             var max = g.MaxBy(l => l.Ratio)!;
-            return new InitialGradients(s.Label, s.Depth, s.Residual, convs[0].GradientNorm / convs[^1].GradientNorm,
+            return new InitialGradients(s.Label, s.Depth, s.Residual, Analysis.GradientFlow.FirstOverLastConv(g),
                 s.MedianRatio[0], max.Ratio, max.Layer);
         }).ToList();
 

@@ -29,13 +29,7 @@ public sealed record GradientFlowSeries(string Label, string Model, int Depth, b
         Enumerable.Range(0, Layers.Count).Select(l => Gradients.Select(s => value(s[l])).ToArray()).ToArray();
 
     /// <summary>The median over layers of the ratio at each snapshot: one line per network.</summary>
-    public IReadOnlyList<double> MedianRatio => Gradients.Select(s => Median(s.Select(g => g.Ratio))).ToList();
-
-    static double Median(IEnumerable<double> values)
-    {
-        var v = values.Order().ToArray();
-        return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-    }
+    public IReadOnlyList<double> MedianRatio => Gradients.Select(s => Stats.Median(s.Select(g => g.Ratio))).ToList();
 }
 
 /// <summary>

@@ -69,6 +69,16 @@ public static class GradientFlow
     }
 
     /// <summary>
+    /// ‖∂L/∂W‖ of the first conv over that of the last conv, from layers in forward order (NaN with fewer than two convs):
+    /// ≫ 1 gradients grow towards the input, ≪ 1 they shrink.
+    /// </summary>
+    public static double FirstOverLastConv(IReadOnlyList<LayerGradient> layers)
+    {
+        var convs = layers.Where(l => l.Layer.Contains("conv", StringComparison.Ordinal)).ToList();
+        return convs.Count < 2 ? double.NaN : convs[0].GradientNorm / convs[^1].GradientNorm;
+    }
+
+    /// <summary>
     /// Gradients of the mean cross-entropy on (x, y) in training mode (batch statistics, as training sees them), in
     /// forward order. The model is left as it was: no gradient kept, BN running statistics restored.
     /// </summary>

@@ -16,24 +16,10 @@ namespace ResNetLab.Analysis;
 public sealed record TrainedGradients(string Label, int Depth, bool Residual, bool IsReference, IReadOnlyList<GradientFlow.LayerGradient> Layers)
 {
     /// <summary>‖∂L/∂W‖ of the first conv over that of the last conv: ≫ 1 gradients grow towards the input, ≪ 1 they shrink.</summary>
-    public double FirstOverLastConv
-    {
-        get
-        {
-            var convs = Layers.Where(l => l.Layer.Contains("conv", StringComparison.Ordinal)).ToList();
-            return convs.Count < 2 ? double.NaN : convs[0].GradientNorm / convs[^1].GradientNorm;
-        }
-    }
+    public double FirstOverLastConv => GradientFlow.FirstOverLastConv(Layers);
 
     /// <summary>The median over layers of ‖∂L/∂W‖ / ‖W‖.</summary>
-    public double MedianRatio
-    {
-        get
-        {
-            var v = Layers.Select(l => l.Ratio).Order().ToArray();
-            return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-        }
-    }
+    public double MedianRatio => Stats.Median(Layers.Select(l => l.Ratio));
 
     /// <summary>The largest ‖∂L/∂W‖ / ‖W‖ of any layer.</summary>
     public double LargestRatio => Layers.Count == 0 ? double.NaN : Layers.Max(l => l.Ratio);

@@ -1,0 +1,12 @@
+namespace ResNetLab.Analysis;
+
+/// <summary>Small statistics the analyses share.</summary>
+internal static class Stats
+{
+    /// <summary>The median of <paramref name="values"/> (mean of the middle two for an even count); NaN when there are none.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+}
