@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Html;
 using Microsoft.Data.Analysis;
 using Microsoft.DotNet.Interactive;
@@ -103,6 +104,17 @@ public sealed partial class Lab
         return [.. Curves(list), .. RunAnalysis.ReferenceCurves(References(list))];
     }
 
+    /// <summary>
+    /// Notebook 02 at a budget that starts its ResNets at zero (<see cref="Training.Budget.Depth"/>): their curves and
+    /// the same ResNets' with the paper's init on one chart; at any other budget (no paper-init twins trained) a line
+    /// saying which budget makes the comparison.
+    /// </summary>
+    public object InitComparison(IReadOnlyList<RunResult> zeroInit, IReadOnlyList<RunResult> paperInit) =>
+        paperInit.Count == 0
+            ? new HtmlString($"<p>At budget <code>{WebUtility.HtmlEncode(Budget.Key)}</code> the ResNets start with the paper's init only. " +
+                             "The <code>depth</code> budget (<code>RESNET_BUDGET=depth</code>) trains them both ways; its first output prices it on this machine.</p>")
+            : Figures.TrainingCurves(Curves(zeroInit.Concat(paperInit)), "ResNets started at zero (\"zero-init\") beside the paper's init", Subtitle);
+
     /// <summary>Each run's final errors (percent), size and schedule, for the findings.</summary>
     public IReadOnlyList<FinalResult> Finals(IEnumerable<RunResult> runs) => RunAnalysis.Finals(runs.ToList());
     /// <summary>Final errors beside Table 6, with how each run was trained (budget, schedule, data, device, time).</summary>
@@ -142,7 +154,7 @@ public sealed partial class Lab
         var all = Training.Budget.All.Contains(Budget) ? Training.Budget.All : Training.Budget.All.Append(Budget).OrderByDescending(b => b.Iterations).ToList();
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         return new(
-            new StringDataFrameColumn("budget", all.Select(b => b.Name + (b == Budget ? " (this notebook)" : ""))),
+            new StringDataFrameColumn("budget", all.Select(b => b.Key + (b == Budget ? " (this notebook)" : ""))),
             new Int32DataFrameColumn("iterations", all.Select(b => b.Iterations)),
             new StringDataFrameColumn("lr ÷10 at", all.Select(b => string.Join(", ", b.Recipe().Milestones))),
             new Int32DataFrameColumn("batch", all.Select(b => b.Recipe().BatchSize)),

@@ -19,7 +19,7 @@ namespace ResNetLab.Notebooks;
 /// </summary>
 public sealed partial class Lab
 {
-    /// <summary>The schedule every run of this notebook gets (smoke, quick or full).</summary>
+    /// <summary>The schedule every run of this notebook gets (smoke, quick, depth, full or a number of iterations).</summary>
     public Budget Budget { get; }
     /// <summary>The CIFAR-10 folder this notebook reads (argument, RESNET_DATA, else data/).</summary>
     public string DataDir { get; }
@@ -35,15 +35,15 @@ public sealed partial class Lab
     public RuntimeInfo Runtime { get; }
 
     /// <summary>The line under every chart title: budget · data · device.</summary>
-    public string Subtitle => $"budget {Budget.Name} · {DataLabel} · {Runtime.Device}" + (Precision == Models.Precision.Fp32 ? "" : $" · {Precision.Name()}");
+    public string Subtitle => $"budget {Budget.Key}" + string.Concat(Budget.Departures.Select(d => $" ({d})")) + $" · {DataLabel} · {Runtime.Device}" + (Precision == Models.Precision.Fp32 ? "" : $" · {Precision.Name()}");
 
     Lab(Budget budget, string dataDir, string dataLabel, string runsDir, RuntimeInfo runtime, Models.Precision precision)
     {
         Budget = budget; DataDir = dataDir; DataLabel = dataLabel; RunsDir = runsDir; Runtime = runtime; Precision = precision;
     }
 
-    /// <summary>Set up a notebook. <paramref name="budget"/> (smoke, quick, full) overrides RESNET_BUDGET.</summary>
-    /// <param name="budget">smoke, quick or full; default RESNET_BUDGET, else full with CUDA and quick on a CPU.</param>
+    /// <summary>Set up a notebook. <paramref name="budget"/> (smoke, quick, depth, full) overrides RESNET_BUDGET.</summary>
+    /// <param name="budget">smoke, quick, depth, full or a number of iterations; default RESNET_BUDGET, else full with CUDA and quick on a CPU.</param>
     /// <param name="data">CIFAR-10 folder or its parent; default RESNET_DATA, else data/.</param>
     /// <param name="runs">Runs folder; default RESNET_RUNS, else runs/ in the checkout.</param>
     /// <param name="threads">CPU threads for libtorch; default all cores, or a fair share beside trainings already running here.</param>
@@ -98,7 +98,7 @@ public sealed partial class Lab
     /// <summary>A small HTML table of what this notebook runs with.</summary>
     public HtmlString Banner() => KeyValueTable(new Dictionary<string, string>
     {
-        ["budget"] = $"{Budget.Name} (smoke: CI-sized · quick: laptop CPU, minutes per model · full: the paper's 64k iterations)",
+        ["budget"] = $"{Budget.Key} (smoke: CI-sized · quick: laptop CPU, minutes per model · depth: 3,200 iterations, ResNets zero-init · full: the paper's 64k iterations)",
         ["data"] = $"{DataLabel} — {DataDir}",
         ["device"] = $"{Runtime.Device} ({Runtime.Threads} threads){(Runtime.CudaAvailable ? "" : "; no CUDA visible")}; precision {Precision.Name()}" +
                      (TorchRuntime.Sharing?.Note is { } note ? $" — {note}" : ""),

@@ -92,7 +92,7 @@ public sealed class NotebookLiveCheckCommand : Command<NotebookLiveCheckCommand.
         public string? Notebooks { get; init; }
 
         [CommandOption("--budget <BUDGET>")]
-        [Description("smoke | quick | full | iterations, passed to the kernel as RESNET_BUDGET (default: smoke)")]
+        [Description("smoke | quick | depth | full | iterations, passed to the kernel as RESNET_BUDGET (default: smoke)")]
         public string? Budget { get; init; }
 
         [CommandOption("--out <DIR>")]

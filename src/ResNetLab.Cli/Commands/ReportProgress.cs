@@ -23,7 +23,7 @@ public sealed class ReportProgress(IReadOnlyList<NotebookPlan> plans, string run
     {
         var total = plans.Sum(p => p.Seconds);
         var bases = plans.SelectMany(p => p.ToTrain).Select(r => r.Estimate?.Basis).OfType<string>().Distinct().ToList();
-        Console.WriteLine($"plan (budget {budget.Name}, precision {precision.Name()}, runs in {runsDir}):");
+        Console.WriteLine($"plan (budget {budget.Key}, precision {precision.Name()}, runs in {runsDir}):");
         foreach (var p in plans)
         {
             var reused = p.Runs.Count(r => r.Action is PlannedAction.Reuse or PlannedAction.ReuseFromEarlierNotebook);

@@ -14,7 +14,7 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--budget <BUDGET>")]
-        [Description("smoke | quick | full | a number of iterations, e.g. 3200 (default: RESNET_BUDGET, else full with CUDA and quick on a CPU)")]
+        [Description("smoke | quick | depth | full | a number of iterations, e.g. 3200 (default: RESNET_BUDGET, else full with CUDA and quick on a CPU)")]
         public string? Budget { get; init; }
 
         [CommandOption("--out <DIR>")]
@@ -84,7 +84,7 @@ public sealed class ReportsCommand : Command<ReportsCommand.Settings>
             foreach (var (run, why) in missing) Console.WriteLine($"  {run.Name} ({run.Notebook}): {why}");
             var notebooksToTrain = missing.Select(m => m.Run.Notebook).Distinct().ToList();
             Console.WriteLine("Train them where there is time (a GPU machine), then copy that runs folder here and run this again:");
-            Console.WriteLine($"  environment/resnet reports --budget {budget.Name}" + (precision == Precision.Fp32 ? "" : $" --precision {precision.Name()}") +
+            Console.WriteLine($"  environment/resnet reports --budget {budget.Key}" + (precision == Precision.Fp32 ? "" : $" --precision {precision.Name()}") +
                               $" --notebooks {string.Join(",", notebooksToTrain.Select(n => n[..2]))} --no-browser   # trains them ({NotebookPlans.Duration(missing.Sum(m => m.Run.Seconds))} here)");
             return 2;
         }

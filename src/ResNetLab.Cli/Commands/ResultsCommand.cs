@@ -40,7 +40,7 @@ public sealed class ResultsCommand : Command<ResultsCommand.Settings>
         {
             var json = new
             {
-                sweep = request.Label, budget = request.Budget.Name, runs_dir = settings.RunsDir(),
+                sweep = request.Label, budget = request.Budget.Key, runs_dir = settings.RunsDir(),
                 finished = results.Finished.Count, missing = results.Missing,
                 models = table.Select(s => new
                 {

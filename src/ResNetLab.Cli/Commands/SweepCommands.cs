@@ -24,7 +24,7 @@ public abstract class SweepSelectionSettings : CommandSettings, ISweepSelection
     public string? Models { get; init; }
 
     [CommandOption("--budget <BUDGET>")]
-    [Description("smoke, quick, full or a number of iterations of the paper's shape, e.g. 3200 (default: RESNET_BUDGET, else quick)")]
+    [Description("smoke, quick, depth, full or a number of iterations of the paper's shape, e.g. 3200 (default: RESNET_BUDGET, else quick)")]
     public string? Budget { get; init; }
 
     [CommandOption("--seeds <N>")]
@@ -292,7 +292,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
     static string Describe(ISweepSelection s) =>
         string.Join(" ", new[]
         {
-            s.Plan is null ? $"--models {s.Models}" : $"--plan {s.Plan}", $"--budget {s.Request().Budget.Name}",
+            s.Plan is null ? $"--models {s.Models}" : $"--plan {s.Plan}", $"--budget {s.Request().Budget.Key}",
             s.Seeds is { } n ? $"--seeds {n}" : null, s.Runs is null ? null : $"--runs {s.Runs}",
             s.Precision is null ? null : $"--precision {s.Request().Precision.Name()}",
         }.Where(x => x is not null));

@@ -27,7 +27,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Shortcut { get; init; }
 
         [CommandOption("--budget <BUDGET>")]
-        [Description("smoke (CI, ~1 min), quick (minutes; the paper's schedule shape), full (64k iterations) or a number of iterations of the same shape (e.g. 3200); default: RESNET_BUDGET, else full with CUDA and quick on a CPU")]
+        [Description("smoke (CI, ~1 min), quick (minutes; the paper's schedule shape), depth (3,200 iterations, ResNets zero-init), full (64k iterations) or a number of iterations of the same shape (e.g. 3200); default: RESNET_BUDGET, else full with CUDA and quick on a CPU")]
         public string? Budget { get; init; }
 
         [CommandOption("--seed <N>")]
@@ -54,7 +54,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Precision { get; init; }
 
         [CommandOption("--zero-init")]
-        [Description("Start every residual branch at zero (γ = 0 in its last BN; Goyal et al. 2017) — a departure from the paper, named in the run; residual nets only")]
+        [Description("Start every residual branch at zero (γ = 0 in its last BN; Goyal et al. 2017) — a departure from the paper, named in the run; residual nets only (the depth budget does it for every ResNet; --budget 3200 is the same schedule with the paper's init)")]
         public bool ZeroInit { get; init; }
 
         [CommandOption("--name <NAME>")]
@@ -92,9 +92,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             Model = settings.Model, Shortcut = CliParse.Shortcut(settings.Shortcut), Budget = resolved.Budget,
             Seed = settings.Seed, Dataset = CliParse.Flag("--dataset", () => CifarFormat.Parse(settings.Dataset)).Name, Split = CliParse.Flag("--split", () => CifarSplit.ParseSplit(settings.Split)),
-            Warmup = CliParse.Warmup(settings.Warmup), Name = settings.Name, ZeroInitResidual = settings.ZeroInit,
+            Warmup = CliParse.Warmup(settings.Warmup), Name = settings.Name,
             Precision = resolved.Precision,
         };
+        if (settings.ZeroInit) config = config with { ZeroInitResidual = true };   // else the budget decides (depth: ResNets zero-init)
         var options = new ExperimentOptions
         {
             RunsDir = resolved.RunsDir, DataDir = resolved.DataDir, Device = device, Threads = settings.Threads, Force = settings.Force,
@@ -182,7 +183,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         var table = new Table().Border(TableBorder.Simple).HideHeaders().AddColumns("", "");
         table.AddRow("folder", Markup.Escape(result.Folder));
         table.AddRow("data", Markup.Escape($"{r.DataLabel}; {r.Split}"));
-        table.AddRow("budget", Markup.Escape($"{r.Budget.Name}: {r.Recipe.Iterations:N0} iterations, lr {r.Recipe.LearningRate} ÷10 at {string.Join(", ", r.Recipe.Milestones)}"));
+        table.AddRow("budget", Markup.Escape($"{r.Budget.Key}: {r.Recipe.Iterations:N0} iterations, lr {r.Recipe.LearningRate} ÷10 at {string.Join(", ", r.Recipe.Milestones)}"));
+        if (r.Config.Departures.Count > 0) table.AddRow("departures", Markup.Escape(string.Join("; ", r.Config.Departures)));
         if (r.Final is { } f)
             table.AddRow($"{r.EvalSet} error", Markup.Escape($"{f.TestError:P2} on {f.EvalImages:N0} images (train error {f.TrainError:P2}, loss {f.TrainLoss:F3})"));
         table.AddRow("time", Markup.Escape($"{CliParse.Duration(TimeSpan.FromSeconds(r.WallSeconds))} over {r.Sessions} session(s); {r.Device}, {r.Runtime.Threads} threads"));

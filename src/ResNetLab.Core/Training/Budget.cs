@@ -7,7 +7,7 @@ namespace ResNetLab.Training;
 /// </summary>
 /// <param name="TrainImages">Training images used (a seeded subset); null for the whole split.</param>
 /// <param name="EvalImages">Evaluation images used (the first of the set, the same for every seed); null for all.</param>
-/// <param name="Name">full, quick or smoke: the word in run names and RESNET_BUDGET.</param>
+/// <param name="Name">full, quick, smoke or e.g. 3200it: the word in run names and hashes (<see cref="Key"/> is what users type).</param>
 /// <param name="Iterations">Training iterations (64k at full, §4.2).</param>
 /// <param name="EvalEvery">Iterations between metrics rows (test evaluations).</param>
 /// <param name="CheckpointEvery">Iterations between checkpoints: what a killed run loses at most.</param>
@@ -26,24 +26,55 @@ public sealed record Budget(string Name, int Iterations, int EvalEvery, int Chec
     public static Budget Smoke { get; } = new("smoke", 40, EvalEvery: 20, CheckpointEvery: 10,
         TrainImages: 2_560, EvalImages: 500, "CI: 40 iterations on 2,560 images; about a minute for resnet20");
 
+    /// <summary>
+    /// The depth recipe (issue 23's search, measured in docs/results.md): 3,200 iterations of the paper's schedule shape
+    /// with every residual branch starting at zero (<see cref="ZeroInitResiduals"/>) — the shortest recipe measured here
+    /// in which ResNet-56 ends below ResNet-20 in training error (two seeds each) while plain-56 stays far above
+    /// plain-20. Its runs are named and hashed like <c>--budget 3200</c> with zero-init, so the search's runs are reused.
+    /// </summary>
+    public static Budget Depth { get; } = OfIterations(3_200) with
+    {
+        Alias = "depth", ZeroInitResiduals = true,
+        Purpose = "3,200 iterations of the paper's schedule shape, ResNets starting every branch at zero (a departure): where ResNet-56 trains better than ResNet-20 on a CPU; about an hour per 56-layer net",
+    };
+
+    /// <summary>What users type and what is passed on (--budget, RESNET_BUDGET, reports): a named recipe's own word (depth), else <see cref="Name"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Key => Alias ?? Name;
+
+    /// <summary>A named recipe's own word when its runs are named by <see cref="Name"/> (depth: runs of 3200it); null for the others.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? Alias { get; init; }
+
+    /// <summary>
+    /// A departure from the paper that comes with this budget: every residual net of its runs starts each branch at zero
+    /// (<see cref="RunConfig.ZeroInitResidual"/>'s default); plain nets keep the paper's init. Only <see cref="Depth"/>.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool ZeroInitResiduals { get; init; }
+
+    /// <summary>The ways this budget's runs depart from the paper's recipe, named for chart subtitles and the reports index (empty: none).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<string> Departures => ZeroInitResiduals ? ["ResNets start every residual branch at zero (γ = 0 in its last BN)"] : [];
+
     /// <summary>The paper's own schedule (<see cref="Full"/>): what notebook knobs test to pick the paper's run list.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool IsFull => Name == Full.Name;
 
-    /// <summary>The named budgets, full to smoke.</summary>
-    public static IReadOnlyList<Budget> All { get; } = [Full, Quick, Smoke];
+    /// <summary>The named budgets, longest to shortest.</summary>
+    public static IReadOnlyList<Budget> All { get; } = [Full, Depth, Quick, Smoke];
 
     /// <summary>
-    /// The budget named full, quick or smoke (case-insensitive), or a number of iterations ("3200" or "3200it",
-    /// <see cref="OfIterations"/>); anything else is an error listing them.
+    /// The budget named full, depth, quick or smoke (case-insensitive), or a number of iterations ("3200" or "3200it",
+    /// <see cref="OfIterations"/>: the paper's recipe, never a named recipe's departures); anything else is an error listing them.
     /// </summary>
     public static Budget Parse(string? name)
     {
         var text = name?.Trim() ?? "";
-        if (All.FirstOrDefault(b => string.Equals(b.Name, text, StringComparison.OrdinalIgnoreCase)) is { } named) return named;
+        if (All.FirstOrDefault(b => string.Equals(b.Key, text, StringComparison.OrdinalIgnoreCase)) is { } named) return named;
         var digits = text.EndsWith("it", StringComparison.OrdinalIgnoreCase) ? text[..^2] : text;
         if (digits.Length > 0 && digits.All(char.IsAsciiDigit) && int.TryParse(digits, out var iterations)) return OfIterations(iterations);
-        throw new ArgumentException($"budget '{name}' is not one of: {string.Join(", ", All.Select(b => b.Name))}, or a number of iterations ({MinIterations:N0}–{Full.Iterations:N0}, e.g. 3200)");
+        throw new ArgumentException($"budget '{name}' is not one of: {string.Join(", ", All.Select(b => b.Key))}, or a number of iterations ({MinIterations:N0}–{Full.Iterations:N0}, e.g. 3200)");
     }
 
     /// <summary>The fewest iterations of a custom budget: enough for the schedule's 16 evaluations to be distinct.</summary>
@@ -58,7 +89,7 @@ public sealed record Budget(string Name, int Iterations, int EvalEvery, int Chec
     {
         if (iterations < MinIterations || iterations > Full.Iterations)
             throw new ArgumentException($"budget of {iterations:N0} iterations: a number of iterations must be {MinIterations:N0}–{Full.Iterations:N0}");
-        var named = All.FirstOrDefault(b => b.Iterations == iterations && b.TrainImages is null && b.EvalImages == Quick.EvalImages);
+        var named = new[] { Full, Quick, Smoke }.FirstOrDefault(b => b.Iterations == iterations && b.TrainImages is null && b.EvalImages == Quick.EvalImages);
         if (named is not null) return named;   // 800 is quick
         return new($"{iterations}it", iterations, EvalEvery: Math.Max(1, iterations / 16), CheckpointEvery: Math.Max(1, iterations / 8),
             TrainImages: null, EvalImages: Quick.EvalImages, $"the paper's schedule shape over {iterations:N0} iterations (custom)");

@@ -56,9 +56,16 @@ public sealed record RunConfig
     /// <summary>
     /// A departure from the paper's init: every residual branch starts at zero (γ = 0 in its last BN, Goyal et al. 2017;
     /// torchvision's <c>zero_init_residual</c>, ReZero's α = 0), so each block starts as its shortcut. Residual nets only.
-    /// Part of the name and hash only when set, so every earlier run keeps both.
+    /// Part of the name and hash only when set, so every earlier run keeps both. Unless set, the budget's recipe decides
+    /// (<see cref="Training.Budget.ZeroInitResiduals"/>: on for the residual nets of <see cref="Training.Budget.Depth"/>,
+    /// off everywhere else); set false to train the paper's init at such a budget.
     /// </summary>
-    public bool ZeroInitResidual { get; init; }
+    public bool ZeroInitResidual
+    {
+        get => zeroInitResidual ?? (Budget.ZeroInitResiduals && ModelZoo.TrySpec(Model) is { Residual: true });
+        init => zeroInitResidual = value;
+    }
+    readonly bool? zeroInitResidual;
 
     /// <summary>
     /// The structure hash of a module the registry does not know (<see cref="ModuleStructure.Hash"/>; a notebook's own

@@ -226,7 +226,7 @@ public static class NotebookPlans
                       : r.Action == PlannedAction.Train ? $" ({Duration(r.Seconds)})" : "");
         var train = plan.ToTrain.ToList();
         var reuse = plan.Runs.Where(r => r.Action is PlannedAction.Reuse or PlannedAction.ReuseFromEarlierNotebook).ToList();
-        var head = $"{plan.Notebook} at budget {budget.Name}: ";
+        var head = $"{plan.Notebook} at budget {budget.Key}: ";
         if (plan.Runs.Count == 0) return [head + "trains nothing."];
         var lines = new List<string>
         {

@@ -78,7 +78,7 @@ public static class ReportBuilder
             var name = Path.GetFileNameWithoutExtension(nb);
             var executed = Path.Combine(options.OutputDir, name + ".ipynb");
             var html = Path.Combine(options.OutputDir, name + ".html");
-            log($"executing {name} with {EngineName(options.Engine)} (budget {options.Budget.Name}, timeout {options.NotebookTimeout:g}) …");
+            log($"executing {name} with {EngineName(options.Engine)} (budget {options.Budget.Key}, timeout {options.NotebookTimeout:g}) …");
             var raw = executed + ".raw";
             NotebookRunner.Result run;
             using (options.Watch?.Invoke(name))   // e.g. the CLI following the runs this notebook trains
@@ -140,7 +140,7 @@ public static class ReportBuilder
         var (dataDir, dataFrom) = (options.Settings.DataDir, options.Settings.DataFrom);
         var meta = new Dictionary<string, string>
         {
-            ["Budget"] = options.Budget.Name,
+            ["Budget"] = options.Budget.Key + (options.Budget.Departures.Count > 0 ? $" ({options.Budget.Iterations:N0} iterations; departure: {string.Join("; ", options.Budget.Departures)})" : ""),
             ["Precision"] = options.Precision.Name(),
             ["Device"] = info.Device,
             ["Data"] = $"{Data.DataSource.Describe(dataDir)} ({dataDir}, from {dataFrom})",

@@ -23,6 +23,22 @@ public sealed record DegradationFacts(int Iterations, FinalResult ShallowPlain, 
                                       FinalResult DeepResidual, bool PlainDegrades, bool ResidualImproves, double GapPoints,
                                       double DeepPlainTestNoise, double? PaperTestError, int? DeepPlainWorseAt, int? SharedPoints);
 
+/// <summary>
+/// Notebook 02 at the depth budget: the same ResNets started at zero (γ = 0 in each branch's last BN) and with the
+/// paper's init, by training error — does the deep net overtake the shallow one, and which init does it take?
+/// </summary>
+/// <param name="Iterations">Iterations every run trained.</param>
+/// <param name="ShallowZeroInit">The shallowest ResNet, zero-init.</param>
+/// <param name="DeepZeroInit">The deepest ResNet, zero-init.</param>
+/// <param name="ShallowPaperInit">The shallowest ResNet, the paper's init.</param>
+/// <param name="DeepPaperInit">The deepest ResNet, the paper's init.</param>
+/// <param name="ZeroInitDeepAhead">Zero-init: the deeper ResNet ended with the lower training error.</param>
+/// <param name="PaperInitDeepAhead">The paper's init: the deeper ResNet ended with the lower training error.</param>
+/// <param name="DeepGainPoints">The deep ResNet's training error with the paper's init minus zero-init (points; positive: zero-init helped).</param>
+/// <param name="ShallowGainPoints">The same for the shallow ResNet: the deep net gaining more is the point (deep nets start slow).</param>
+public sealed record InitFacts(int Iterations, FinalResult ShallowZeroInit, FinalResult DeepZeroInit, FinalResult ShallowPaperInit,
+                               FinalResult DeepPaperInit, bool ZeroInitDeepAhead, bool PaperInitDeepAhead, double DeepGainPoints, double ShallowGainPoints);
+
 /// <summary>Notebook 03: one network's options A/B/C, their spread and what B and C cost over A.</summary>
 public sealed record ShortcutOptionFacts(string Model, IReadOnlyList<FinalResult> Runs, double SpreadPoints, double NoisePoints,
                                          bool WithinNoise, int EvalImages, IReadOnlyList<AddedParameters> OverA);
@@ -95,6 +111,22 @@ public static partial class Findings
         var imagenetOk = imagenet.Count(c => PaperRounding.Matches(c.Ours, c.Paper!.Value));
         return new ModelSizeFacts(cifarOk, cifar.Count, cifar.Single(c => c.Label == "resnet56"),
                                   imagenetOk, imagenet.Count, imagenet.Single(c => c.Label == "resnet152"));
+    }
+
+    /// <summary>
+    /// Zero-init vs the paper's init for the same ResNets (notebook 02 at the depth budget), shallowest and deepest of
+    /// each; null unless both lists hold two depths, each list one init.
+    /// </summary>
+    public static InitFacts? InitComparison(IReadOnlyList<FinalResult> zeroInit, IReadOnlyList<FinalResult> paperInit)
+    {
+        if (zeroInit.Count < 2 || paperInit.Count < 2) return null;
+        if (zeroInit.Any(f => !f.ZeroInitResidual) || paperInit.Any(f => f.ZeroInitResidual))
+            throw new ArgumentException("InitComparison takes the zero-init ResNets first and the paper's-init ones second");
+        var (zs, zd) = (zeroInit.MinBy(f => f.Depth)!, zeroInit.MaxBy(f => f.Depth)!);
+        var (ps, pd) = (paperInit.MinBy(f => f.Depth)!, paperInit.MaxBy(f => f.Depth)!);
+        return new InitFacts(zeroInit.Concat(paperInit).Max(f => f.Iterations), zs, zd, ps, pd,
+            ZeroInitDeepAhead: zd.TrainErrorPercent < zs.TrainErrorPercent, PaperInitDeepAhead: pd.TrainErrorPercent < ps.TrainErrorPercent,
+            DeepGainPoints: pd.TrainErrorPercent - zd.TrainErrorPercent, ShallowGainPoints: ps.TrainErrorPercent - zs.TrainErrorPercent);
     }
 
     /// <summary>Notebook 02: did the deeper plain net train worse, and the deeper ResNet better? Null with fewer than two depths of each.</summary>

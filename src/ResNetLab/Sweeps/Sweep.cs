@@ -29,7 +29,7 @@ public sealed record SweepRequest(string? Plan, IReadOnlyList<string>? Models, T
     public bool ZeroInitResidual { get; init; }
 
     /// <summary>E.g. "degradation-smoke", "resnet20+plain20-smoke" or "resnet20-quick-bf16": names the sweep's folder and job.</summary>
-    public string Label => $"{(Plan is not null ? Plan.ToLowerInvariant() : string.Join("+", Models!))}-{Budget.Name}" +
+    public string Label => $"{(Plan is not null ? Plan.ToLowerInvariant() : string.Join("+", Models!))}-{Budget.Key}" +
                            (ZeroInitResidual ? "-zeroinit" : "") +
                            (Precision == global::ResNetLab.Models.Precision.Fp32 ? "" : $"-{Precision.Name()}");
 

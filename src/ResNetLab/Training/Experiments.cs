@@ -45,11 +45,13 @@ public sealed record OwnNetPlan(string Title, RunConfig Own, RunConfig Twin) : I
 /// <summary>Fig. 6 left/middle: plain nets and their residual twins at the same depths.</summary>
 /// <param name="Title">Heading shown above the plan.</param>
 /// <param name="Plain">The plain nets, shallow to deep.</param>
-/// <param name="Residual">The ResNets of the same depths.</param>
-public sealed record DegradationPlan(string Title, IReadOnlyList<RunConfig> Plain, IReadOnlyList<RunConfig> Residual) : IExperimentPlan
+/// <param name="Residual">The ResNets of the same depths, initialised as the budget says (zero-init at <see cref="Budget.Depth"/>).</param>
+/// <param name="PaperInit">At a budget that starts its ResNets at zero (<see cref="Budget.ZeroInitResiduals"/>), the same
+/// ResNets with the paper's init, to compare; empty at every other budget (<see cref="Residual"/> already are).</param>
+public sealed record DegradationPlan(string Title, IReadOnlyList<RunConfig> Plain, IReadOnlyList<RunConfig> Residual, IReadOnlyList<RunConfig> PaperInit) : IExperimentPlan
 {
     /// <inheritdoc/>
-    public IEnumerable<RunConfig> AllRuns => Plain.Concat(Residual);
+    public IEnumerable<RunConfig> AllRuns => Plain.Concat(Residual).Concat(PaperInit);
 }
 
 /// <summary>A plan that is just a list of runs (shortcut options, basic vs bottleneck).</summary>
@@ -228,10 +230,12 @@ public static class Experiments
     /// hash (<see cref="Experiment.OwnModel"/>) — beside the library's twin of the same seed.
     /// </summary>
     public static OwnNetPlan YourNet(Budget b, string name = "my-resnet20", string twin = "resnet20", long seed = 0) =>
-        new("Your ResNet-20 and the library's twin", new RunConfig { Model = name, Budget = b, Seed = seed }, Run(twin, b, seed: seed));
+        new("Your ResNet-20 and the library's twin", new RunConfig { Model = name, Budget = b, Seed = seed },
+            Run(twin, b, seed: seed) with { ZeroInitResidual = false });   // your module starts as the paper's, so does its twin
 
     /// <summary>
-    /// Fig. 6 left/middle: plain and residual nets of increasing depth. Knobs (null: notebook 02's knob cell): the
+    /// Fig. 6 left/middle: plain and residual nets of increasing depth; at <see cref="Budget.Depth"/> the ResNets twice,
+    /// zero-init (the budget's recipe) and with the paper's init (<see cref="DegradationPlan.PaperInit"/>). Knobs (null: notebook 02's knob cell): the
     /// <paramref name="depths"/> of the plain nets and their ResNet twins, the twins' <paramref name="shortcut"/> option,
     /// the <paramref name="seed"/> of every run.
     /// </summary>
@@ -241,8 +245,10 @@ public static class Experiments
         depths ??= knobs!.Ints(nameof(depths));
         var option = shortcut ?? knobs!.Shortcut(nameof(shortcut));
         var s = seed ?? knobs!.Long(nameof(seed));
-        return new("Degradation: plain vs residual nets by depth (Fig. 6)",
-            depths.Select(d => Run($"plain{d}", b, seed: s)).ToList(), depths.Select(d => Run($"resnet{d}", b, option, s)).ToList());
+        var residual = depths.Select(d => Run($"resnet{d}", b, option, s)).ToList();
+        return new("Degradation: plain vs residual nets by depth (Fig. 6)" + (b.ZeroInitResiduals ? ", ResNets zero-init and with the paper's init" : ""),
+            depths.Select(d => Run($"plain{d}", b, seed: s)).ToList(), residual,
+            b.ZeroInitResiduals ? residual.Select(r => r with { ZeroInitResidual = false }).ToList() : []);
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace ResNetLab.Training;
 /// What a caller asks for — CLI flags, a notebook's <c>Lab.Setup</c> arguments, a sweep's selection — each null when not
 /// given. <see cref="RunSettings.Resolve"/> fills the gaps from the environment and the machine, once.
 /// </summary>
-/// <param name="Budget">smoke, quick, full or a number of iterations.</param>
+/// <param name="Budget">smoke, quick, depth, full or a number of iterations.</param>
 /// <param name="Precision">fp32, bf16 or auto.</param>
 /// <param name="Data">CIFAR-10 folder or its parent.</param>
 /// <param name="Runs">Runs folder.</param>
@@ -95,7 +95,7 @@ public sealed record RunSettings(Budget Budget, Precision Precision, string Data
     /// </summary>
     public IReadOnlyDictionary<string, string> ToEnvironment() => new Dictionary<string, string>
     {
-        [BudgetVariable] = Budget.Name,
+        [BudgetVariable] = Budget.Key,
         [PrecisionVariable] = Precision.Name(),
         [DataVariable] = DataDir,
         [RunsVariable] = RunsDir,
