@@ -1,3 +1,4 @@
+using Plotly.NET;
 using Microsoft.Data.Analysis;
 using ResNetLab.Analysis;
 using ResNetLab.Charts;
@@ -47,6 +48,27 @@ public sealed partial class Lab
             return Analysis.ShatteredGradients.AtInitialisation(specs, x, y, plan.Lines, plan.LinePoints, span, plan.Runs[0].Seed);
         }
     }
+
+    /// <summary>
+    /// Notebook 02's *Why deep nets start slow*: each residual net of <paramref name="runs"/> (their models and the first
+    /// run's seed) freshly initialised with the paper's init and started at zero, its signal measured block by block on
+    /// the first <paramref name="images"/> training images (<see cref="Analysis.SignalAtInit"/>). No training; seconds.
+    /// </summary>
+    public IReadOnlyList<SignalGrowth> SignalAtInit(IEnumerable<RunResult> runs, int images = 128)
+    {
+        var configs = runs.Select(r => r.Record.Config).Where(c => c.Spec.Residual).ToList();
+        if (configs.Count == 0) throw new ArgumentException("SignalAtInit needs at least one residual run (its model and seed are measured)");
+        var data = CifarData.Load(DataDir);
+        var (x, y) = GradientFlowAnalysis.FixedBatch(data, Normalization.PerPixelMean(data.TrainImages), Math.Min(images, data.TrainCount));
+        using (x)
+        using (y)
+            return Analysis.SignalAtInit.Measure(configs.Select(c => c.Model).Distinct(), x, configs[0].Seed);
+    }
+
+    /// <summary>The signal's std after every block at initialisation (solid: the paper's init, dashed: zero-init).</summary>
+    public GenericChart SignalChart(IReadOnlyList<SignalGrowth> nets) =>
+        Figures.Lines(Analysis.SignalAtInit.StreamLines(nets), "At initialisation: the signal after each block (solid: paper's init, dashed: zero-init)",
+            Subtitle + $" · {nets.Count} nets, one batch, BN batch statistics", "block (input → output)", "std of the block's output", logY: true);
 
     /// <summary>How long <paramref name="config"/> would train on this machine (from finished runs here, else a short measurement).</summary>
     public DurationEstimate EstimateHere(RunConfig config) => TrainingEstimate.FromRuns(RunsDir).Estimate(config);

@@ -105,15 +105,18 @@ public sealed partial class Lab
     }
 
     /// <summary>
-    /// Notebook 02 at a budget that starts its ResNets at zero (<see cref="Training.Budget.Depth"/>): their curves and
+    /// Notebook 02 at a budget that starts its ResNets at zero (<see cref="Training.Budget.Depth"/>): shows their curves and
     /// the same ResNets' with the paper's init on one chart; at any other budget (no paper-init twins trained) a line
     /// saying which budget makes the comparison.
     /// </summary>
-    public object InitComparison(IReadOnlyList<RunResult> zeroInit, IReadOnlyList<RunResult> paperInit) =>
-        paperInit.Count == 0
-            ? new HtmlString($"<p>At budget <code>{WebUtility.HtmlEncode(Budget.Key)}</code> the ResNets start with the paper's init only. " +
-                             "The <code>depth</code> budget (<code>RESNET_BUDGET=depth</code>) trains them both ways; its first output prices it on this machine.</p>")
-            : Figures.TrainingCurves(Curves(zeroInit.Concat(paperInit)), "ResNets started at zero (\"zero-init\") beside the paper's init", Subtitle);
+    public void ShowInitComparison(IReadOnlyList<RunResult> zeroInit, IReadOnlyList<RunResult> paperInit)
+    {
+        if (paperInit.Count == 0)
+            Say($"At budget <code>{WebUtility.HtmlEncode(Budget.Key)}</code> the ResNets start with the paper's init only. " +
+                "The <code>depth</code> budget (<code>RESNET_BUDGET=depth</code>) trains them both ways; its first output prices it on this machine.");
+        else
+            Show(Figures.TrainingCurves(Curves(zeroInit.Concat(paperInit)), "ResNets started at zero (\"zero-init\") beside the paper's init", Subtitle));
+    }
 
     /// <summary>Each run's final errors (percent), size and schedule, for the findings.</summary>
     public IReadOnlyList<FinalResult> Finals(IEnumerable<RunResult> runs) => RunAnalysis.Finals(runs.ToList());

@@ -140,7 +140,7 @@ public static class ReportBuilder
         var (dataDir, dataFrom) = (options.Settings.DataDir, options.Settings.DataFrom);
         var meta = new Dictionary<string, string>
         {
-            ["Budget"] = options.Budget.Key + (options.Budget.Departures.Count > 0 ? $" ({options.Budget.Iterations:N0} iterations; departure: {string.Join("; ", options.Budget.Departures)})" : ""),
+            ["Budget"] = options.Budget.Key + (options.Budget.Departures.Count > 0 ? $" ({options.Budget.Iterations.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} iterations; departure: {string.Join("; ", options.Budget.Departures)})" : ""),
             ["Precision"] = options.Precision.Name(),
             ["Device"] = info.Device,
             ["Data"] = $"{Data.DataSource.Describe(dataDir)} ({dataDir}, from {dataFrom})",

@@ -1,3 +1,4 @@
+using ResNetLab.Runtime;
 
 namespace ResNetLab.Analysis;
 

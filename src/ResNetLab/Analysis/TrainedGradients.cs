@@ -1,3 +1,4 @@
+using ResNetLab.Runtime;
 using Microsoft.Data.Analysis;
 using ResNetLab.Data;
 using static TorchSharp.torch;

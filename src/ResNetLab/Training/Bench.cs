@@ -72,33 +72,70 @@ public static class Bench
         if (iterations < 1 || batch < 1) throw new ArgumentException("iterations and batch size must be positive");
         var runtime = TorchRuntime.Initialize(device, threads, seed: 0);
         var dev = TorchRuntime.Device;
-        using var net = ModelZoo.Create(model);
-        net.ChannelsLast = channelsLast;
-        net.Precision = precision;
-        net.to(dev);
-        net.train();
-        using var optimizer = new MomentumSgd(net.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 1e-4);
-        using var working = new MixedPrecision(optimizer.Parameters);   // used by the step only when the net runs in bf16
-        using var x = randn(batch, 3, net.InputSize, net.InputSize, device: dev);
-        using var y = randint(0, net.NumClasses, [batch], device: dev);
+        using var rig = new StepRig(model, batch, dev, channelsLast, precision);
 
         progress?.Report($"train step: {warmup} warm-up + {iterations} timed iterations of batch {batch}");
-        for (var i = 0; i < warmup; i++) Trainer.Step(net, optimizer, x, y, 0.01, working);
+        rig.Steps(warmup);
         var rssStart = ProcessMemory.Rss().Current;
         // Under ONEDNN_VERBOSE (`bench --profile` runs this in a child) markers bracket the timed steps' kernels.
         if (KernelProfile.Profiling) Console.Out.WriteLine(KernelProfile.StartMarker);
-        var stepMs = Median(TimeSteps(net, optimizer, working, x, y, iterations));
+        var stepMs = Stats.Median(rig.Steps(iterations));
         if (KernelProfile.Profiling) Console.Out.WriteLine(KernelProfile.EndMarker);
         var rssEnd = ProcessMemory.Rss();
 
         progress?.Report("evaluation");
-        var evalImgPerS = EvalThroughput(net, x, Math.Max(3, iterations / 4));
+        var evalImgPerS = EvalThroughput(rig.Net, rig.X, Math.Max(3, iterations / 4));
         progress?.Report("augmentation");
         var augImgPerS = AugmentThroughput(batch, dev, 200);
 
-        return new BenchResult(net.Name, batch, iterations, get_num_threads(), dev.ToString(), stepMs, batch / stepMs * 1000,
+        return new BenchResult(rig.Net.Name, batch, iterations, get_num_threads(), dev.ToString(), stepMs, batch / stepMs * 1000,
             evalImgPerS, augImgPerS, rssEnd.Peak / 1024.0, (rssEnd.Current - rssStart) / 1024.0,
-            net.LayoutName(dev.type), precision.Name(), runtime.ToString());
+            rig.Net.LayoutName(dev.type), precision.Name(), runtime.ToString());
+    }
+
+    /// <summary>
+    /// Training images per second of <paramref name="model"/> in fp32 on this machine's torch setup: <paramref name="warmup"/>
+    /// untimed steps, then the median of <paramref name="iterations"/> timed ones — training steps only, no evaluation or
+    /// augmentation timing (what <see cref="TrainingEstimate"/> measures when no finished run can price a plan).
+    /// </summary>
+    public static double TrainImagesPerSecond(string model, int batch, int iterations, int warmup)
+    {
+        if (iterations < 1 || batch < 1) throw new ArgumentException("iterations and batch size must be positive");
+        TorchRuntime.Initialize(DeviceChoice.Auto, threads: null, seed: 0);
+        using var rig = new StepRig(model, batch, TorchRuntime.Device, channelsLast: null, Precision.Fp32);
+        rig.Steps(warmup);
+        return batch / Stats.Median(rig.Steps(iterations)) * 1000;
+    }
+
+    /// <summary>A freshly built net in training mode, its optimizer and one fixed random batch: what a timed step needs.</summary>
+    sealed class StepRig : IDisposable
+    {
+        public ResNetModel Net { get; }
+        public Tensor X { get; }
+        readonly MomentumSgd optimizer;
+        readonly MixedPrecision working;
+        readonly Tensor y;
+
+        public StepRig(string model, int batch, Device device, bool? channelsLast, Precision precision)
+        {
+            Net = ModelZoo.Create(model);
+            Net.ChannelsLast = channelsLast;
+            Net.Precision = precision;
+            Net.to(device);
+            Net.train();
+            optimizer = new MomentumSgd(Net.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 1e-4);
+            working = new MixedPrecision(optimizer.Parameters);   // used by the step only when the net runs in bf16
+            X = randn(batch, 3, Net.InputSize, Net.InputSize, device: device);
+            y = randint(0, Net.NumClasses, [batch], device: device);
+        }
+
+        /// <summary>Milliseconds of each of <paramref name="count"/> training steps on the fixed batch.</summary>
+        public double[] Steps(int count) => TimeSteps(Net, optimizer, working, X, y, count);
+
+        public void Dispose()
+        {
+            y.Dispose(); X.Dispose(); working.Dispose(); optimizer.Dispose(); Net.Dispose();
+        }
     }
 
     /// <summary>Milliseconds of each of <paramref name="iterations"/> training steps on a fixed batch.</summary>
@@ -150,7 +187,7 @@ public static class Bench
                 progress?.Report($"round {r + 1}/{rounds}: TorchSharp {ours[o].ToString().ToLowerInvariant()}");
                 net.Precision = ours[o];
                 for (var i = 0; i < 3; i++) Trainer.Step(net, optimizer, x, y, 0.01, working);   // warm-up: kernels for this precision
-                times[o][r] = batch / Median(TimeSteps(net, optimizer, working, x, y, iterations)) * 1000;
+                times[o][r] = batch / Stats.Median(TimeSteps(net, optimizer, working, x, y, iterations)) * 1000;
             }
             for (var t = 0; t < theirs.Length; t++)
             {
@@ -158,9 +195,9 @@ public static class Bench
                 (times[ours.Length + t][r], version) = RunPyTorch(python, script, threads, batch, iterations, theirs[t].ChannelsLast, theirs[t].Bf16);
             }
         }
-        var rows = ours.Select((p, o) => new CompareRow("TorchSharp", net.LayoutName(DeviceType.CPU), p.ToString().ToLowerInvariant(), Median(times[o]), times[o]))
+        var rows = ours.Select((p, o) => new CompareRow("TorchSharp", net.LayoutName(DeviceType.CPU), p.ToString().ToLowerInvariant(), Stats.Median(times[o]), times[o]))
             .Concat(theirs.Select((c, t) => new CompareRow($"PyTorch {version}", LayoutName(c.ChannelsLast), c.Bf16 ? "bf16" : "fp32",
-                                                          Median(times[ours.Length + t]), times[ours.Length + t])))
+                                                          Stats.Median(times[ours.Length + t]), times[ours.Length + t])))
             .ToList();
         var ratios = new Dictionary<string, double>();
         foreach (var a in rows.Take(ours.Length))
@@ -211,7 +248,7 @@ public static class Bench
             if (i >= 0) times[i] = sw.Elapsed.TotalSeconds;
         }
         net.train();
-        return x.shape[0] / Median(times);
+        return x.shape[0] / Stats.Median(times);
     }
 
     /// <summary>Batches per second of the training data path on 10,000 random images, as img/s.</summary>
@@ -234,12 +271,7 @@ public static class Bench
             }
             if (i >= 0) times[i] = sw.Elapsed.TotalSeconds;
         }
-        return batch / Median(times);
+        return batch / Stats.Median(times);
     }
 
-    static double Median(double[] values)
-    {
-        var s = values.OrderBy(v => v).ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
 }

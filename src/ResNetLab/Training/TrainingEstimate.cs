@@ -1,3 +1,4 @@
+using ResNetLab.Runtime;
 using ResNetLab.Models;
 namespace ResNetLab.Training;
 
@@ -10,7 +11,7 @@ public sealed record DurationEstimate(double Seconds, string Basis);
 /// from finished runs in the runs folder (their wall time includes evaluation and data loading), preferring runs of the
 /// same precision (bf16 trains ~1.5× faster than fp32 on a CPU with native BF16): the same model's runs, else all runs
 /// of that precision scaled by multiply-adds, else the same rules over runs of the other precision (the basis says so)
-/// — or, with no finished run at all, from a short measurement of ResNet-20 training steps (<see cref="Bench.Run"/>).
+/// — or, with no finished run at all, from a short measurement of ResNet-20 training steps (<see cref="Bench.TrainImagesPerSecond"/>).
 /// </summary>
 public sealed class TrainingEstimate
 {
@@ -41,11 +42,7 @@ public sealed class TrainingEstimate
     public static TrainingEstimate FromRuns(string runsDir, Func<string, double>? multiplyAdds = null, Func<double>? measure = null)
     {
         multiplyAdds ??= model => ModelZoo.Info(model).MultiplyAdds;
-        measure ??= () =>
-        {
-            var bench = Bench.Run("resnet20", batch: 128, iterations: 5, warmup: 2);
-            return bench.TrainImgPerS * multiplyAdds("resnet20");
-        };
+        measure ??= () => Bench.TrainImagesPerSecond(MeasuredModel, MeasuredBatch, MeasuredSteps, warmup: 2) * multiplyAdds(MeasuredModel);
         var byModel = new Dictionary<(string, Precision), List<double>>();
         var macRates = new Dictionary<Precision, List<double>>();
         if (Directory.Exists(runsDir))
@@ -84,17 +81,15 @@ public sealed class TrainingEstimate
         {
             var other = precision == config.Precision ? "" : $" in {precision.Name()} (this run is {config.Precision.Name()})";
             if (unitsPerSecondByModel.TryGetValue((config.Model, precision), out var same))
-                return new(units / Median(same), $"from {same.Count} finished {config.Model} run(s) here{other}");
+                return new(units / Stats.Median(same), $"from {same.Count} finished {config.Model} run(s) here{other}");
             if (macRates.TryGetValue(precision, out var rates) && rates.Count > 0)
-                return new(units * multiplyAdds(config.Model) / Median(rates), $"from {rates.Count} finished run(s) here{other}, scaled by multiply-adds");
+                return new(units * multiplyAdds(config.Model) / Stats.Median(rates), $"from {rates.Count} finished run(s) here{other}, scaled by multiply-adds");
         }
         measuredMacRate ??= measure?.Invoke() ?? throw new InvalidOperationException("no finished runs and no way to measure");
-        return new(units * multiplyAdds(config.Model) / measuredMacRate.Value, "from 5 ResNet-20 fp32 training steps (batch 128) measured just now, scaled by multiply-adds");
+        return new(units * multiplyAdds(config.Model) / measuredMacRate.Value, $"from {MeasuredSteps} ResNet-20 fp32 training steps (batch {MeasuredBatch}) measured just now, scaled by multiply-adds");
     }
 
-    static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
+    // What the estimate measures when no finished run can price a plan (said in the estimate's basis).
+    const string MeasuredModel = "resnet20";
+    const int MeasuredBatch = 128, MeasuredSteps = 5;
 }

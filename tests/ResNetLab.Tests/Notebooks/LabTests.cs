@@ -15,10 +15,16 @@ public class LabTests
             string[] Names(string budget) =>
                 Lab.Setup(budget: budget, data: TestPaths.Cifar10, runs: runs).BudgetTable().Columns["budget"].Cast<string>().ToArray();
 
-            Assert.Equal(["full", "quick (this notebook)", "smoke"], Names("quick"));
-            Assert.Equal(["full", "3200it (this notebook)", "quick", "smoke"], Names("3200"));   // a number of iterations, by length
-            Assert.Equal(["full", "quick", "400it (this notebook)", "smoke"], Names("400it"));       // smoke is 40 iterations
-            Assert.Equal(["full", "quick (this notebook)", "smoke"], Names("800"));               // 800 iterations is quick
+            Assert.Equal(["full", "depth", "quick (this notebook)", "smoke"], Names("quick"));
+            Assert.Equal(["full", "depth", "3200it (this notebook)", "quick", "smoke"], Names("3200"));   // a number of iterations, by length
+            Assert.Equal(["full", "depth", "quick", "400it (this notebook)", "smoke"], Names("400it"));       // smoke is 40 iterations
+            Assert.Equal(["full", "depth", "quick (this notebook)", "smoke"], Names("800"));               // 800 iterations is quick
+            Assert.Equal(["full", "depth (this notebook)", "quick", "smoke"], Names("depth"));
+
+            // every chart's subtitle names the depth budget's departure; the paper's recipe at 3,200 iterations has none
+            var depth = Lab.Setup(budget: "depth", data: TestPaths.Cifar10, runs: runs);
+            Assert.StartsWith("budget depth (ResNets start every residual branch at zero", depth.Subtitle);
+            Assert.DoesNotContain("zero", Lab.Setup(budget: "3200", data: TestPaths.Cifar10, runs: runs).Subtitle);
         }
         finally { Directory.Delete(runs, true); }
     }

@@ -1,6 +1,6 @@
-namespace ResNetLab.Analysis;
+namespace ResNetLab.Runtime;
 
-/// <summary>Small statistics the analyses share.</summary>
+/// <summary>Small statistics the analyses, the bench and the training estimate share.</summary>
 internal static class Stats
 {
     /// <summary>The median of <paramref name="values"/> (mean of the middle two for an even count); NaN when there are none.</summary>
