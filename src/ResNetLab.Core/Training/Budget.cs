@@ -30,7 +30,7 @@ public sealed record Budget(string Name, int Iterations, int EvalEvery, int Chec
     /// The depth recipe (issue 23's search, measured in docs/results.md): 3,200 iterations of the paper's schedule shape
     /// with every residual branch starting at zero (<see cref="ZeroInitResiduals"/>) — the shortest recipe measured here
     /// in which ResNet-56 ends below ResNet-20 in training error (two seeds each) while plain-56 stays far above
-    /// plain-20. Its runs are named and hashed like <c>--budget 3200</c> with zero-init, so the search's runs are reused.
+    /// plain-20. Its runs are named and hashed like <c>--budget 3200</c> (with <c>--zero-init</c> for ResNets), so the search's runs are reused.
     /// </summary>
     public static Budget Depth { get; } = OfIterations(3_200) with
     {

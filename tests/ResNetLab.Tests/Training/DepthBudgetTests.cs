@@ -65,7 +65,7 @@ public class DepthBudgetTests
     [InlineData("resnet20-A-cifar10-3200it-zeroinit-bf16-s1", 1L, "bf16")]
     [InlineData("resnet20-A-cifar10-3200it-s0", 0L, "fp32")]
     [InlineData("plain20-cifar10-3200it-s1", 1L, "fp32")]
-    public void The_depth_plan_reuses_the_committed_search_runs(string record, long seed, string precision)
+    public void The_committed_search_records_are_runs_of_the_depth_plan(string record, long seed, string precision)
     {
         var folder = Path.Combine(RepoPaths.Root, "notebooks", ReferenceRuns.FolderName, record);
         var saved = Runs.Load(folder);
