@@ -91,11 +91,12 @@ public sealed partial class Lab
     /// <summary>Training and test error curves (percent) of the runs, for Fig. 6-style charts.</summary>
     public IReadOnlyList<ErrorCurve> Curves(IEnumerable<RunResult> runs) => RunAnalysis.Curves(runs.ToList());
     /// <summary>
-    /// The project's own long runs of the same models (notebooks/reference-runs: the paper's recipe, the longest
-    /// committed, e.g. 12,800 iterations on a 2-core CPU) — none for a model without one. The same at every budget.
+    /// The project's own runs of the same models and recipe (notebooks/reference-runs: the paper's recipe — zero-init for
+    /// zero-init runs, as at the depth budget — the longest committed, e.g. 12,800 iterations on a 2-core CPU); none for
+    /// a model without one. The same at every budget.
     /// </summary>
     public IReadOnlyList<RunResult> References(IEnumerable<RunResult> runs) =>
-        ReferenceRuns.Longest(ReferenceRuns.Load(), runs.Select(r => r.Record.Config.Model).Distinct(StringComparer.OrdinalIgnoreCase));
+        ReferenceRuns.LongestLike(ReferenceRuns.Load(), runs.Select(r => r.Record.Config));
 
     /// <summary>The runs' curves followed by the project's reference curves of the same models, each labelled as whose it is.</summary>
     public IReadOnlyList<ErrorCurve> CurvesWithReferences(IEnumerable<RunResult> runs)

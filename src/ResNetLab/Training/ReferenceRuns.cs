@@ -39,16 +39,29 @@ public static class ReferenceRuns
     /// <paramref name="precision"/> null takes either precision.
     /// </summary>
     public static IReadOnlyList<RunResult> Longest(IReadOnlyList<RunResult> references, IEnumerable<string> models, Models.Precision? precision = null) =>
-        models.Select(m => references
-                .Where(r => string.Equals(r.Record.Config.Model, m, StringComparison.OrdinalIgnoreCase) && IsPaperRecipe(r.Record.Config)
-                            && (precision is null || r.Record.Config.Precision == precision))
-                .OrderByDescending(r => r.Record.Config.Budget.Iterations).ThenBy(r => r.Record.Seed)
-                .FirstOrDefault())
-            .OfType<RunResult>().ToList();
+        models.Select(m => LongestOf(references, m, zeroInit: false, precision)).OfType<RunResult>().ToList();
 
-    /// <summary>The paper's recipe at some length: no departure, the model's default shortcut, the whole training split.</summary>
-    public static bool IsPaperRecipe(RunConfig config) =>
-        config.Departures.Count == 0 && config.Recipe is null && config.Warmup is null && config.Augment
+    /// <summary>
+    /// For each model and init among <paramref name="runs"/>, the longest finished reference run of the same recipe: the
+    /// paper's for paper-init runs, the paper's with zero-init branches for zero-init ones (the depth budget's) — so a
+    /// student's run is drawn beside the project's run of its own recipe. Runs of any other recipe get none.
+    /// </summary>
+    public static IReadOnlyList<RunResult> LongestLike(IReadOnlyList<RunResult> references, IEnumerable<RunConfig> runs) =>
+        runs.Select(c => (Model: c.Model.ToLowerInvariant(), c.ZeroInitResidual)).Distinct()
+            .Select(k => LongestOf(references, k.Model, k.ZeroInitResidual, precision: null)).OfType<RunResult>().ToList();
+
+    static RunResult? LongestOf(IReadOnlyList<RunResult> references, string model, bool zeroInit, Models.Precision? precision) =>
+        references.Where(r => string.Equals(r.Record.Config.Model, model, StringComparison.OrdinalIgnoreCase) && IsPaperRecipe(r.Record.Config, zeroInit)
+                              && (precision is null || r.Record.Config.Precision == precision))
+            .OrderByDescending(r => r.Record.Config.Budget.Iterations).ThenBy(r => r.Record.Seed)
+            .FirstOrDefault();
+
+    /// <summary>
+    /// The paper's recipe at some length: no departure, the model's default shortcut, the whole training split — or, with
+    /// <paramref name="zeroInit"/>, that recipe with zero-init residual branches as its one departure.
+    /// </summary>
+    public static bool IsPaperRecipe(RunConfig config, bool zeroInit = false) =>
+        config.ZeroInitResidual == zeroInit && config.Departures.Count == (zeroInit ? 1 : 0) && config.Recipe is null && config.Warmup is null && config.Augment
         && config.Normalization == Data.NormalizationKind.Paper && config.Split == Data.DataSplit.Full
         && config.Budget.TrainImages is null && config.Shortcut == config.Spec.DefaultShortcut;
 

@@ -43,6 +43,11 @@ public class ReferenceRunsTests
             var chosen = Assert.Single(ReferenceRuns.Longest(loaded, ["resnet8", "plain8"]));
             Assert.Equal(longer.Record.Name, chosen.Record.Name);   // the longer paper-recipe run, not the zero-init one
             Assert.Equal(longer.Metrics.Select(m => m.TestError), chosen.Metrics.Select(m => m.TestError));
+            // beside a zero-init run (the depth budget's) the project's zero-init run; beside a paper-init one the paper's
+            Assert.Equal([zero.Record.Name], ReferenceRuns.LongestLike(loaded, [zero.Record.Config]).Select(r => r.Record.Name));
+            Assert.Equal([longer.Record.Name, zero.Record.Name],
+                         ReferenceRuns.LongestLike(loaded, [shorter.Record.Config, zero.Record.Config, longer.Record.Config]).Select(r => r.Record.Name));
+            Assert.Empty(ReferenceRuns.LongestLike(loaded, [new RunConfig { Model = "plain8", Budget = Tiny }]));
 
             var curve = Assert.Single(RunAnalysis.ReferenceCurves([chosen]));
             Assert.StartsWith("resnet8 · 8 it · this project (", curve.Label);
