@@ -30,6 +30,30 @@ public class LabTests
     }
 
     [Fact]
+    public void The_init_comparison_draws_both_inits_and_elsewhere_says_which_budget_does()
+    {
+        var runs = TestPaths.TempDir("lab-inits");
+        var shown = new List<object>();
+        try
+        {
+            Lab.OutOfKernel = shown.Add;
+            var lab = Lab.Setup(budget: "smoke", data: TestPaths.Cifar10, runs: runs);
+            shown.Clear();
+            var zero = lab.Train([new RunConfig { Model = "resnet8", Budget = lab.Budget, ZeroInitResidual = true }]);
+            var paper = lab.Train([new RunConfig { Model = "resnet8", Budget = lab.Budget }]);
+            shown.Clear();
+            lab.ShowInitComparison(zero, []);
+            Assert.Contains("RESNET_BUDGET=depth", Assert.IsType<Microsoft.AspNetCore.Html.HtmlString>(Assert.Single(shown)).Value);
+            shown.Clear();
+            lab.ShowInitComparison(zero, paper);
+            var html = Plotly.NET.GenericChart.toChartHTML(Assert.IsAssignableFrom<Plotly.NET.GenericChart>(Assert.Single(shown)));
+            Assert.Contains("resnet8 zero-init", html);
+            Assert.Contains("beside the paper", html);
+        }
+        finally { Lab.OutOfKernel = null; Directory.Delete(runs, true); }
+    }
+
+    [Fact]
     public void The_twin_is_retrained_when_it_was_trained_with_another_thread_count_than_yours()
     {
         var runs = TestPaths.TempDir("lab-twin");
