@@ -58,11 +58,17 @@ public sealed partial class Lab
     {
         var configs = runs.Select(r => r.Record.Config).Where(c => c.Spec.Residual).ToList();
         if (configs.Count == 0) throw new ArgumentException("SignalAtInit needs at least one residual run (its model and seed are measured)");
+        return SignalAtInit(configs.Select(c => c.Model).Distinct(), configs[0].Seed, images);
+    }
+
+    /// <summary>The same for any registered residual nets (e.g. resnet110), built from <paramref name="seed"/>; nothing trains.</summary>
+    public IReadOnlyList<SignalGrowth> SignalAtInit(IEnumerable<string> models, long seed = 0, int images = 128)
+    {
         var data = CifarData.Load(DataDir);
         var (x, y) = GradientFlowAnalysis.FixedBatch(data, Normalization.PerPixelMean(data.TrainImages), Math.Min(images, data.TrainCount));
         using (x)
         using (y)
-            return Analysis.SignalAtInit.Measure(configs.Select(c => c.Model).Distinct(), x, configs[0].Seed);
+            return Analysis.SignalAtInit.Measure(models, x, seed);
     }
 
     /// <summary>The signal's std after every block at initialisation (solid: the paper's init, dashed: zero-init).</summary>

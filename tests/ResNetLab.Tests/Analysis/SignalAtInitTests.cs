@@ -30,6 +30,9 @@ public class SignalAtInitTests(ITestOutputHelper output)
             Assert.True(p56.StreamStd.Take(9).Zip(p56.StreamStd.Skip(1).Take(8)).All(p => p.Second > p.First), "paper-init ResNet-56, stage 1");
             Assert.All(z56.StreamStd.Skip(1).Take(8), s => Assert.Equal(z56.StreamStd[0], s, 5));
             Assert.True(p56.Growth > p20.Growth && p20.Growth > z20.Growth, $"growth: ResNet-56 {p56.Growth:F2}, ResNet-20 {p20.Growth:F2}, zero-init {z20.Growth:F2}");
+            var p110 = SignalAtInit.Measure(["resnet110"], x, seed: 0)[0];   // notebook 02's exercise 5
+            output.WriteLine($"{p110.Label}: growth {p110.Growth:F2}");
+            Assert.True(p110.Growth > p56.Growth, $"ResNet-110 {p110.Growth:F2} vs ResNet-56 {p56.Growth:F2}");
             Assert.Contains("plain", Assert.Throws<ArgumentException>(() => SignalAtInit.Measure(["plain20"], x)).Message);
             var lines = SignalAtInit.StreamLines(nets);
             Assert.Equal([false, true, false, true], lines.Select(l => l.Dashed));
