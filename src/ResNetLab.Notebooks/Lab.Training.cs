@@ -21,10 +21,14 @@ public sealed partial class Lab
     /// <param name="runs">The runs, e.g. a plan's.</param>
     /// <param name="snapshots">The notebook reads the runs' weight snapshots (<see cref="IExperimentPlan.MeasuresSnapshots"/>):
     /// a finished run that kept none (trained before version 0.4) is retrained.</param>
-    public IReadOnlyList<RunResult> Train(IEnumerable<RunConfig> runs, bool snapshots = false) => runs.Select(r => Train(r, snapshots)).ToList();
+    /// <param name="projectRecords">The cell only draws and compares records (notebook 02; <see cref="IExperimentPlan.ProjectRecordsServe"/>):
+    /// a run you do not have that this project committed (notebooks/reference-runs, same name and hash) is loaded from its
+    /// record — curves and final errors, no weights — instead of trained. Your own runs come first.</param>
+    public IReadOnlyList<RunResult> Train(IEnumerable<RunConfig> runs, bool snapshots = false, bool projectRecords = false) =>
+        runs.Select(r => Run(r, snapshots, null, projectRecords: projectRecords)).ToList();
 
     /// <summary>Train (or reuse / resume) every run of a plan, in order (snapshots kept where the plan measures them).</summary>
-    public IReadOnlyList<RunResult> Train(IExperimentPlan plan) => Train(plan.AllRuns, plan.MeasuresSnapshots);
+    public IReadOnlyList<RunResult> Train(IExperimentPlan plan) => Train(plan.AllRuns, plan.MeasuresSnapshots, plan.ProjectRecordsServe);
 
     /// <summary>Train (or reuse / resume) one run. Finished runs with the same config are loaded, not retrained.</summary>
     /// <param name="config">The run.</param>
@@ -67,7 +71,7 @@ public sealed partial class Lab
     /// <summary>How far two runs' curves are apart (largest training-loss and test-error difference), e.g. your net and its library twin.</summary>
     public CurveAgreement Agreement(RunResult run, RunResult twin) => RunAnalysis.Agreement(run, twin);
 
-    RunResult Run(RunConfig config, bool snapshots, Func<RunConfig, Module>? factory, bool force = false)
+    RunResult Run(RunConfig config, bool snapshots, Func<RunConfig, Module>? factory, bool force = false, bool projectRecords = false)
     {
         config = config.In(Precision);
         var name = Experiment.Resolve(config, customModel: factory is not null).RunName;
@@ -76,9 +80,12 @@ public sealed partial class Lab
         var context = KernelInvocationContext.Current;
         var live = context is null ? null : new LiveRun(context, name, Subtitle);
         // outside a kernel (a notebook run as a file-based app) the console shows the training, one line per evaluation
-        var result = Experiment.RunOrLoad(config, Options with { RequireSnapshots = snapshots, ModelFactory = factory, Force = force }, (IProgress<TrainingProgress>?)live ?? (OutOfKernel is null ? null : new ConsoleLines()));
+        var result = Experiment.RunOrLoad(config, Options with { RequireSnapshots = snapshots, ModelFactory = factory, Force = force, ProjectRecords = projectRecords ? ReferenceRuns.DefaultFolder : null }, (IProgress<TrainingProgress>?)live ?? (OutOfKernel is null ? null : new ConsoleLines()));
         var line = result.Outcome switch
         {
+            RunOutcome.Reused when Path.GetFullPath(result.Folder) != Path.GetFullPath(folder) => $"{result.Record.Name}: this project's committed record of the same run ({result.Folder}; " +
+                $"trained in {result.Record.WallSeconds / 60:0.0} min, {result.Record.Runtime.Threads} thread(s), {result.Record.Device}) — its curves and final errors, no weights; " +
+                "`resnet train` with the same settings trains your own",
             RunOutcome.Reused => $"{result.Record.Name}: reused the finished run in {result.Folder} (trained in {result.Record.WallSeconds / 60:0.0} min; delete the folder or use `resnet train --force` to retrain)",
             RunOutcome.Stopped => $"{result.Record.Name}: stopped at iteration {result.Record.Iteration}",
             _ => $"{result.Record.Name}: {result.Outcome.ToString().ToLowerInvariant()} — {result.Record.Iteration:N0} iterations in {result.Record.WallSeconds / 60:0.0} min, " +
@@ -102,7 +109,8 @@ public sealed partial class Lab
     public IReadOnlyList<ErrorCurve> CurvesWithReferences(IEnumerable<RunResult> runs)
     {
         var list = runs.ToList();
-        return [.. Curves(list), .. RunAnalysis.ReferenceCurves(References(list))];
+        var yours = list.Select(r => r.Record.Name).ToHashSet(StringComparer.Ordinal);   // a committed record drawn as yours is not drawn twice
+        return [.. Curves(list), .. RunAnalysis.ReferenceCurves([.. References(list).Where(r => !yours.Contains(r.Record.Name))])];
     }
 
     /// <summary>

@@ -27,9 +27,10 @@ public sealed class ReportProgress(IReadOnlyList<NotebookPlan> plans, string run
         foreach (var p in plans)
         {
             var reused = p.Runs.Count(r => r.Action is PlannedAction.Reuse or PlannedAction.ReuseFromEarlierNotebook);
+            var committed = p.Runs.Count(r => r.Action is PlannedAction.ReuseProjectRecord);
             var train = p.ToTrain.ToList();
             var what = p.Runs.Count == 0 ? "no training"
-                : $"{p.Runs.Count} run(s): {reused} reused, {train.Count} to train" +
+                : $"{p.Runs.Count} run(s): {reused} reused, " + (committed > 0 ? $"{committed} from this project's committed records, " : "") + $"{train.Count} to train" +
                   (train.Count > 0 ? $" ({string.Join(", ", train.Select(r => r.Name + (r.Action == PlannedAction.Resume ? $" from it {r.FromIteration:N0}" : "") + $" ~{Time(r.Seconds)}"))})" : "");
             Console.WriteLine($"  {p.Notebook}: {what}");
         }

@@ -15,6 +15,13 @@ public enum PlannedAction
     /// <summary>An unfinished run with a checkpoint: continued from it.</summary>
     Resume,
 
+    /// <summary>
+    /// Not in the runs folder, but this project committed its record (<see cref="ReferenceRuns.Match"/>) and the plan reads
+    /// only records (<see cref="IExperimentPlan.ProjectRecordsServe"/>): loaded from it, not trained — and not the job's
+    /// run for a later notebook that loads weights, which trains it.
+    /// </summary>
+    ReuseProjectRecord,
+
     /// <summary>Trained from scratch.</summary>
     Train,
 }
@@ -160,6 +167,11 @@ public static class NotebookPlans
                     continue;
                 }
                 var decision = Experiment.Decide(config, folder, requireSnapshots: snapshots);
+                if (plan.ProjectRecordsServe && decision is { Action: RunAction.Train, Record: null } && ReferenceRuns.Match(config) is { } committed)
+                {
+                    runs.Add(new(notebook, config, PlannedAction.ReuseProjectRecord, committed.Record.Iteration, null));
+                    continue;   // not in `seen`: the job does not have it for a notebook that loads weights
+                }
                 var finished = decision.Record is { Status: RunStatus.Finished } && decision.Action != RunAction.Conflict;
                 // after this notebook the job has the run with snapshots unless it only reused one that kept none
                 seen[config.RunName] = !finished || snapshots || Snapshots.Kept(folder);
@@ -222,10 +234,11 @@ public static class NotebookPlans
         var plan = foresight.Plan;
         string Run(PlannedRun r) => r.OwnNet
             ? $"{r.Config.Model} (your net; {(r.Action == PlannedAction.Reuse ? "reused if unchanged since it last trained" : $"{Duration(r.Seconds)}, as the library's twin")})"
-            : r.Name + (r.Action == PlannedAction.Resume ? $" (resumed from iteration {r.FromIteration:N0}, {Duration(r.Seconds)})"
+            : r.Name + (r.Action == PlannedAction.ReuseProjectRecord ? " (this project's committed record)"
+                      : r.Action == PlannedAction.Resume ? $" (resumed from iteration {r.FromIteration:N0}, {Duration(r.Seconds)})"
                       : r.Action == PlannedAction.Train ? $" ({Duration(r.Seconds)})" : "");
         var train = plan.ToTrain.ToList();
-        var reuse = plan.Runs.Where(r => r.Action is PlannedAction.Reuse or PlannedAction.ReuseFromEarlierNotebook).ToList();
+        var reuse = plan.Runs.Where(r => r.Action is PlannedAction.Reuse or PlannedAction.ReuseFromEarlierNotebook or PlannedAction.ReuseProjectRecord).ToList();
         var head = $"{plan.Notebook} at budget {budget.Key}: ";
         if (plan.Runs.Count == 0) return [head + "trains nothing."];
         var lines = new List<string>

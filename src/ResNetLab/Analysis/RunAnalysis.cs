@@ -72,7 +72,8 @@ public static class RunAnalysis
     {
         var shortcuts = ShortcutsDiffer(runs);
         var seeds = SeedsDiffer(runs);
-        return runs.Select(r => Label(r.Record.Config, shortcuts) + (seeds ? $" s{r.Record.Seed}" : "")).ToList();
+        return runs.Select(r => Label(r.Record.Config, shortcuts) + (seeds ? $" s{r.Record.Seed}" : "") +
+                                (ReferenceRuns.IsCommitted(r.Folder) ? " (this project's record)" : "")).ToList();
     }
 
     /// <summary>Training and test error curves (percent) per run, labelled as <see cref="Labels"/> does — Fig. 6's lines.</summary>

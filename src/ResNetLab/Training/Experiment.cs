@@ -29,6 +29,13 @@ public sealed record ExperimentOptions
     /// </summary>
     public bool RequireSnapshots { get; init; }
 
+    /// <summary>
+    /// Records suffice (<see cref="IExperimentPlan.ProjectRecordsServe"/>): when the runs folder has no run of this name,
+    /// a finished record of the same run committed under this folder (<see cref="ReferenceRuns.Match"/>) is returned
+    /// instead of training. Null (the default): never.
+    /// </summary>
+    public string? ProjectRecords { get; init; }
+
     /// <summary>Stop after this many iterations without a final checkpoint — what a kill leaves behind (tests, demos).</summary>
     public int? StopAfter { get; init; }
     /// <summary>Images per evaluation batch: a memory knob, not part of the run's identity.</summary>
@@ -169,6 +176,8 @@ public static class Experiment
         var decision = Decide(config, folder.Path, options.Force, options.RequireSnapshots);
         if (decision.Action == RunAction.Conflict) throw new InvalidOperationException(decision.Reason);
         if (decision.Action == RunAction.Reuse) return new RunResult(folder.Path, decision.Record!, folder.ReadMetrics(), RunOutcome.Reused);
+        if (decision is { Action: RunAction.Train, Record: null } && options.ProjectRecords is { } records && ReferenceRuns.Match(config, records) is { } committed)
+            return committed;
 
         using var exclusive = folder.Lock();
         var existing = decision.Record;

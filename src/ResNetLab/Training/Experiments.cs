@@ -20,6 +20,12 @@ public interface IExperimentPlan
     /// run, records only) cannot serve it. Reports from runs trained elsewhere check this up front.
     /// </summary>
     bool ReadsWeights => MeasuresSnapshots;
+    /// <summary>
+    /// Its analysis reads only the runs' records (curves, final errors, how they were trained): a run this project
+    /// committed with the same name and hash (<see cref="ReferenceRuns.Match"/>) serves when the runs folder has none, so
+    /// a student sees it without retraining (notebook 02: <c>lab.Train(plan.Plain, projectRecords: true)</c>).
+    /// </summary>
+    bool ProjectRecordsServe => false;
     /// <summary>The run whose speed estimates <paramref name="run"/>'s time: itself, or for a net the registry does not know, its twin.</summary>
     RunConfig PricedAs(RunConfig run) => run;
 }
@@ -52,6 +58,8 @@ public sealed record DegradationPlan(string Title, IReadOnlyList<RunConfig> Plai
 {
     /// <inheritdoc/>
     public IEnumerable<RunConfig> AllRuns => Plain.Concat(Residual).Concat(PaperInit);
+    /// <inheritdoc/>
+    public bool ProjectRecordsServe => true;
 }
 
 /// <summary>A plan that is just a list of runs (shortcut options, basic vs bottleneck).</summary>

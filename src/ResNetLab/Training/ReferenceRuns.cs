@@ -33,6 +33,28 @@ public static class ReferenceRuns
             .ToList();
     }
 
+    /// <summary>The folder is a committed record under <paramref name="folder"/> (default <see cref="DefaultFolder"/>), not a run of yours.</summary>
+    public static bool IsCommitted(string runFolder, string? folder = null)
+    {
+        folder ??= DefaultFolder;
+        return folder is not null && Path.GetFullPath(runFolder).StartsWith(Path.GetFullPath(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The committed record of exactly this run — folder named <see cref="RunConfig.RunName"/>, the same config hash,
+    /// finished — under <paramref name="folder"/> (default <see cref="DefaultFolder"/>), or null. What serves a plan whose
+    /// analysis reads only records (<see cref="IExperimentPlan.ProjectRecordsServe"/>) when the runs folder has no such run.
+    /// </summary>
+    public static RunResult? Match(RunConfig config, string? folder = null)
+    {
+        folder ??= DefaultFolder;
+        if (folder is null) return null;
+        var path = Path.Combine(folder, config.RunName);
+        var record = Runs.TryLoad(path);
+        return record is { Status: RunStatus.Finished } && record.ConfigHash == config.Hash
+            ? new RunResult(path, record, Runs.ReadMetrics(path), RunOutcome.Reused) : null;
+    }
+
     /// <summary>
     /// For each of <paramref name="models"/>, the longest finished reference run of the paper's recipe (paper init,
     /// default shortcut, all training images; the lowest seed of that length), or nothing for a model without one.

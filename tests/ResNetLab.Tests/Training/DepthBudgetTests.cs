@@ -91,6 +91,27 @@ public class DepthBudgetTests
     }
 
     [Fact]
+    public void Notebook_02_draws_the_committed_depth_runs_a_fresh_clone_lacks_and_prices_only_the_rest()
+    {
+        var runs = TestPaths.TempDir("depth-plan");
+        try
+        {
+            var estimate = TrainingEstimate.FromRuns(runs, _ => 1e6, () => 1e9);
+            var plan = NotebookPlans.Price("02-degradation", [Experiments.Degradation(Budget.Depth, [20, 56], ShortcutOption.A, 1)], runs, estimate);
+            var committed = plan.Runs.Where(r => r.Action == PlannedAction.ReuseProjectRecord).Select(r => r.Name).ToList();
+            Assert.Contains("plain20-cifar10-3200it-s1", committed);                       // fp32 records committed by the search
+            Assert.Contains("resnet56-A-cifar10-3200it-zeroinit-s1", committed);
+            Assert.DoesNotContain(plan.ToTrain, r => committed.Contains(r.Name));
+            Assert.All(committed, name => Assert.NotNull(ReferenceRuns.Match(plan.Runs.Single(r => r.Name == name).Config)));
+            Assert.Contains("this project's committed record", NotebookPlans.Describe(new(plan, new Dictionary<string, string>()), Budget.Depth)[0]);
+            // a plan that loads weights (the lesion study's ResNet-56) trains it: a record has none
+            var lesions = NotebookPlans.Price("07-lesion-study", [Experiments.Lesions(Budget.Depth) with { Residual = Experiments.Degradation(Budget.Depth, [56], ShortcutOption.A, 1).Residual[0] }], runs, estimate);
+            Assert.Contains(lesions.ToTrain, r => r.Name == "resnet56-A-cifar10-3200it-zeroinit-s1");
+        }
+        finally { Directory.Delete(runs, true); }
+    }
+
+    [Fact]
     public void Reports_pass_depth_on_to_notebook_kernels_not_its_run_name()
     {
         var settings = RunSettings.Resolve(new SettingsRequest("depth", "fp32", null, null, null));

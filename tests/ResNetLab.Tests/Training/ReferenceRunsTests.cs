@@ -62,6 +62,22 @@ public class ReferenceRunsTests
             Assert.Equal(100 * zero.Metrics[^1].TrainError, z.TrainMeanPercent, 9);
             Assert.Equal(zero.Record.WallSeconds, z.MeanWallSeconds, 9);
             Assert.True(double.IsNaN(z.TrainStdPercent));
+
+            // A caller that reads only records (notebook 02) gets the committed record of a run it lacks, and trains nothing;
+            // a run it has comes first, and a run nobody committed trains.
+            var fresh = Path.Combine(root, "fresh-runs");
+            var served = Experiment.RunOrLoad(longer.Record.Config, Options(fresh) with { ProjectRecords = kept });
+            Assert.Equal(Path.Combine(kept, longer.Record.Name), served.Folder);
+            Assert.Equal(RunOutcome.Reused, served.Outcome);
+            Assert.Equal(longer.Metrics.Select(m => m.TrainError), served.Metrics.Select(m => m.TrainError));
+            Assert.False(Directory.Exists(Path.Combine(fresh, longer.Record.Name)));
+            Assert.True(ReferenceRuns.IsCommitted(served.Folder, kept));
+            Assert.False(ReferenceRuns.IsCommitted(longer.Folder, kept));
+            Assert.Equal(longer.Folder, Experiment.RunOrLoad(longer.Record.Config, Options(runs) with { ProjectRecords = kept }).Folder);
+            var other = Experiment.RunOrLoad(longer.Record.Config with { Seed = 5 }, Options(fresh) with { ProjectRecords = kept });
+            Assert.Equal(RunOutcome.Trained, other.Outcome);
+            Assert.Null(ReferenceRuns.Match(longer.Record.Config with { Seed = 5 }, kept));
+            Assert.Null(ReferenceRuns.Match(longer.Record.Config with { ZeroInitResidual = true }, kept));   // same model, another run
         }
         finally
         {
