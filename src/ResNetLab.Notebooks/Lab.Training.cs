@@ -83,7 +83,7 @@ public sealed partial class Lab
         var result = Experiment.RunOrLoad(config, Options with { RequireSnapshots = snapshots, ModelFactory = factory, Force = force, ProjectRecords = projectRecords ? ReferenceRuns.DefaultFolder : null }, (IProgress<TrainingProgress>?)live ?? (OutOfKernel is null ? null : new ConsoleLines()));
         var line = result.Outcome switch
         {
-            RunOutcome.Reused when Path.GetFullPath(result.Folder) != Path.GetFullPath(folder) => $"{result.Record.Name}: this project's committed record of the same run ({result.Folder}; " +
+            RunOutcome.Reused when ReferenceRuns.IsCommitted(result.Folder) => $"{result.Record.Name}: this project's committed record of the same run ({result.Folder}; " +
                 $"trained in {result.Record.WallSeconds / 60:0.0} min, {result.Record.Runtime.Threads} thread(s), {result.Record.Device}) — its curves and final errors, no weights; " +
                 "`resnet train` with the same settings trains your own",
             RunOutcome.Reused => $"{result.Record.Name}: reused the finished run in {result.Folder} (trained in {result.Record.WallSeconds / 60:0.0} min; delete the folder or use `resnet train --force` to retrain)",

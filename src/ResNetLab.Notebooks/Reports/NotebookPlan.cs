@@ -166,10 +166,11 @@ public static class NotebookPlans
                     runs.Add(new(notebook, config, PlannedAction.ReuseFromEarlierNotebook, 0, null, NeedsWeights: plan.ReadsWeights));
                     continue;
                 }
-                var decision = Experiment.Decide(config, folder, requireSnapshots: snapshots);
-                if (plan.ProjectRecordsServe && decision is { Action: RunAction.Train, Record: null } && ReferenceRuns.Match(config) is { } committed)
+                var decision = Experiment.Decide(config, folder, requireSnapshots: snapshots,
+                                                 projectRecords: plan.ProjectRecordsServe ? ReferenceRuns.DefaultFolder : null);
+                if (decision.Action == RunAction.UseCommitted)
                 {
-                    runs.Add(new(notebook, config, PlannedAction.ReuseProjectRecord, committed.Record.Iteration, null));
+                    runs.Add(new(notebook, config, PlannedAction.ReuseProjectRecord, decision.Record!.Iteration, null));
                     continue;   // not in `seen`: the job does not have it for a notebook that loads weights
                 }
                 var finished = decision.Record is { Status: RunStatus.Finished } && decision.Action != RunAction.Conflict;

@@ -74,7 +74,10 @@ public static class SignalAtInit
     }
 
     /// <summary>One line per net and init: block index (1 = the first block) against the std of its output.</summary>
-    public static IReadOnlyList<LineSeries> StreamLines(IReadOnlyList<SignalGrowth> nets) =>
-        nets.Select((n, i) => new LineSeries(n.Label, [.. Enumerable.Range(1, n.Blocks.Count).Select(k => (double)k)], n.StreamStd,
-            Dashed: n.ZeroInit, ColorIndex: nets.Select(m => m.Model).Distinct().ToList().IndexOf(n.Model))).ToList();
+    public static IReadOnlyList<LineSeries> StreamLines(IReadOnlyList<SignalGrowth> nets)
+    {
+        var models = nets.Select(n => n.Model).Distinct().ToList();   // one colour per net, both inits
+        return nets.Select(n => new LineSeries(n.Label, [.. Enumerable.Range(1, n.Blocks.Count).Select(k => (double)k)], n.StreamStd,
+            Dashed: n.ZeroInit, ColorIndex: models.IndexOf(n.Model))).ToList();
+    }
 }

@@ -167,13 +167,7 @@ public static class Bench
     {
         var script = PyTorchScript(python);
         TorchRuntime.Initialize(DeviceChoice.Cpu, threads, seed: 0);
-        using var net = ModelZoo.Create("resnet20");
-        net.ChannelsLast = channelsLast;
-        net.train();
-        using var optimizer = new MomentumSgd(net.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 1e-4);
-        using var working = new MixedPrecision(optimizer.Parameters);   // used by the step only when the net runs in bf16
-        using var x = randn(batch, 3, 32, 32);
-        using var y = randint(0, 10, [batch]);
+        using var rig = new StepRig("resnet20", batch, CPU, channelsLast, Precision.Fp32);
         Precision[] ours = precision is { } only ? [only] : [Precision.Fp32, Precision.Bf16];
         (bool ChannelsLast, bool Bf16)[] all = [(false, false), (true, false), (true, true)];
         var theirs = all.Where(c => precision is null || c.Bf16 == (precision == Precision.Bf16)).ToArray();
@@ -185,9 +179,9 @@ public static class Bench
             for (var o = 0; o < ours.Length; o++)
             {
                 progress?.Report($"round {r + 1}/{rounds}: TorchSharp {ours[o].ToString().ToLowerInvariant()}");
-                net.Precision = ours[o];
-                for (var i = 0; i < 3; i++) Trainer.Step(net, optimizer, x, y, 0.01, working);   // warm-up: kernels for this precision
-                times[o][r] = batch / Stats.Median(TimeSteps(net, optimizer, working, x, y, iterations)) * 1000;
+                rig.Net.Precision = ours[o];
+                rig.Steps(3);   // warm-up: kernels for this precision
+                times[o][r] = batch / Stats.Median(rig.Steps(iterations)) * 1000;
             }
             for (var t = 0; t < theirs.Length; t++)
             {
@@ -195,7 +189,7 @@ public static class Bench
                 (times[ours.Length + t][r], version) = RunPyTorch(python, script, threads, batch, iterations, theirs[t].ChannelsLast, theirs[t].Bf16);
             }
         }
-        var rows = ours.Select((p, o) => new CompareRow("TorchSharp", net.LayoutName(DeviceType.CPU), p.ToString().ToLowerInvariant(), Stats.Median(times[o]), times[o]))
+        var rows = ours.Select((p, o) => new CompareRow("TorchSharp", rig.Net.LayoutName(DeviceType.CPU), p.ToString().ToLowerInvariant(), Stats.Median(times[o]), times[o]))
             .Concat(theirs.Select((c, t) => new CompareRow($"PyTorch {version}", LayoutName(c.ChannelsLast), c.Bf16 ? "bf16" : "fp32",
                                                           Stats.Median(times[ours.Length + t]), times[ours.Length + t])))
             .ToList();

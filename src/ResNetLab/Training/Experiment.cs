@@ -78,10 +78,20 @@ public enum RunAction
 
     /// <summary>The folder holds a run of another config: neither reused nor overwritten.</summary>
     Conflict,
+
+    /// <summary>
+    /// No run here, but the caller reads only records and this project committed this very run (<see cref="ReferenceRuns.Match"/>):
+    /// load that record (<see cref="RunDecision.From"/>), train nothing.
+    /// </summary>
+    UseCommitted,
 }
 
 /// <summary>The decision for one run folder, with the record it rests on and, for retrains and conflicts, why.</summary>
-public sealed record RunDecision(RunAction Action, RunRecord? Record, string? Reason);
+/// <param name="Action">What to do with the run.</param>
+/// <param name="Record">The record the decision rests on (the folder's, or the committed one); null when there is none.</param>
+/// <param name="Reason">Why, for retrains and conflicts.</param>
+/// <param name="From">For <see cref="RunAction.UseCommitted"/>: the committed record's folder.</param>
+public sealed record RunDecision(RunAction Action, RunRecord? Record, string? Reason, string? From = null);
 
 /// <summary>A run folder, its record and metrics, and whether this call trained, resumed or reused it.</summary>
 public sealed record RunResult(string Folder, RunRecord Record, IReadOnlyList<MetricsRow> Metrics, RunOutcome Outcome)
@@ -144,9 +154,10 @@ public static class Experiment
     /// <summary>
     /// What <see cref="RunOrLoad"/> will do with <paramref name="folder"/> for <paramref name="config"/> — the one rule the
     /// trainer, the reports planner and sweeps share: another config's run is a conflict; forced, or finished without the
-    /// snapshots the caller reads, it is retrained; finished, reused; begun with a checkpoint, resumed; else trained.
+    /// snapshots the caller reads, it is retrained; finished, reused; begun with a checkpoint, resumed; absent, but
+    /// committed under <paramref name="projectRecords"/> for a caller that reads only records, that record; else trained.
     /// </summary>
-    public static RunDecision Decide(RunConfig config, string folder, bool force = false, bool requireSnapshots = false)
+    public static RunDecision Decide(RunConfig config, string folder, bool force = false, bool requireSnapshots = false, string? projectRecords = null)
     {
         // Forced, the folder is not even read: a forced retrain replaces a damaged record too.
         if (force) return new(RunAction.Retrain, null, "forced");
@@ -157,6 +168,8 @@ public static class Experiment
         if (requireSnapshots && Snapshots.MissingFrom(record, folder)) return new(RunAction.Retrain, record, Snapshots.MissingReason);
         if (record is { Status: RunStatus.Finished }) return new(RunAction.Reuse, record, null);
         if (record is { Iteration: > 0 } && File.Exists(Path.Combine(folder, Runs.CheckpointFile))) return new(RunAction.Resume, record, null);
+        if (record is null && projectRecords is not null && ReferenceRuns.Match(config, projectRecords) is { } committed)
+            return new(RunAction.UseCommitted, committed.Record, null, committed.Folder);
         return new(RunAction.Train, record, null);
     }
 
@@ -173,11 +186,10 @@ public static class Experiment
         TorchRuntime.Initialize(options.Device, options.Threads);
         config = Resolve(config, customModel: options.ModelFactory is not null);
         var folder = RunFolder.For(config, options.RunsDir);
-        var decision = Decide(config, folder.Path, options.Force, options.RequireSnapshots);
+        var decision = Decide(config, folder.Path, options.Force, options.RequireSnapshots, options.ProjectRecords);
         if (decision.Action == RunAction.Conflict) throw new InvalidOperationException(decision.Reason);
         if (decision.Action == RunAction.Reuse) return new RunResult(folder.Path, decision.Record!, folder.ReadMetrics(), RunOutcome.Reused);
-        if (decision is { Action: RunAction.Train, Record: null } && options.ProjectRecords is { } records && ReferenceRuns.Match(config, records) is { } committed)
-            return committed;
+        if (decision.Action == RunAction.UseCommitted) return new RunResult(decision.From!, decision.Record!, Runs.ReadMetrics(decision.From!), RunOutcome.Reused);
 
         using var exclusive = folder.Lock();
         var existing = decision.Record;

@@ -43,25 +43,16 @@ public static class ReferenceRuns
     /// <summary>
     /// The committed record of exactly this run — folder named <see cref="RunConfig.RunName"/>, the same config hash,
     /// finished — under <paramref name="folder"/> (default <see cref="DefaultFolder"/>), or null. What serves a plan whose
-    /// analysis reads only records (<see cref="IExperimentPlan.ProjectRecordsServe"/>) when the runs folder has no such run.
+    /// analysis reads only records (<see cref="IExperimentPlan.ProjectRecordsServe"/>) when the runs folder has no such run
+    /// (<see cref="Experiment.Decide"/>'s <see cref="RunAction.UseCommitted"/>).
     /// </summary>
-    public static RunResult? Match(RunConfig config, string? folder = null)
+    public static (string Folder, RunRecord Record)? Match(RunConfig config, string? folder = null)
     {
         folder ??= DefaultFolder;
         if (folder is null) return null;
         var path = Path.Combine(folder, config.RunName);
-        var record = Runs.TryLoad(path);
-        return record is { Status: RunStatus.Finished } && record.ConfigHash == config.Hash
-            ? new RunResult(path, record, Runs.ReadMetrics(path), RunOutcome.Reused) : null;
+        return Runs.TryLoad(path) is { Status: RunStatus.Finished } record && record.ConfigHash == config.Hash ? (path, record) : null;
     }
-
-    /// <summary>
-    /// For each of <paramref name="models"/>, the longest finished reference run of the paper's recipe (paper init,
-    /// default shortcut, all training images; the lowest seed of that length), or nothing for a model without one.
-    /// <paramref name="precision"/> null takes either precision.
-    /// </summary>
-    public static IReadOnlyList<RunResult> Longest(IReadOnlyList<RunResult> references, IEnumerable<string> models, Models.Precision? precision = null) =>
-        models.Select(m => LongestOf(references, m, zeroInit: false, precision)).OfType<RunResult>().ToList();
 
     /// <summary>
     /// For each model and init among <paramref name="runs"/>, the longest finished reference run of the same recipe: the
@@ -70,11 +61,10 @@ public static class ReferenceRuns
     /// </summary>
     public static IReadOnlyList<RunResult> LongestLike(IReadOnlyList<RunResult> references, IEnumerable<RunConfig> runs) =>
         runs.Select(c => (Model: c.Model.ToLowerInvariant(), c.ZeroInitResidual)).Distinct()
-            .Select(k => LongestOf(references, k.Model, k.ZeroInitResidual, precision: null)).OfType<RunResult>().ToList();
+            .Select(k => LongestOf(references, k.Model, k.ZeroInitResidual)).OfType<RunResult>().ToList();
 
-    static RunResult? LongestOf(IReadOnlyList<RunResult> references, string model, bool zeroInit, Models.Precision? precision) =>
-        references.Where(r => string.Equals(r.Record.Config.Model, model, StringComparison.OrdinalIgnoreCase) && IsPaperRecipe(r.Record.Config, zeroInit)
-                              && (precision is null || r.Record.Config.Precision == precision))
+    static RunResult? LongestOf(IReadOnlyList<RunResult> references, string model, bool zeroInit) =>
+        references.Where(r => string.Equals(r.Record.Config.Model, model, StringComparison.OrdinalIgnoreCase) && IsPaperRecipe(r.Record.Config, zeroInit))
             .OrderByDescending(r => r.Record.Config.Budget.Iterations).ThenBy(r => r.Record.Seed)
             .FirstOrDefault();
 

@@ -40,7 +40,7 @@ public class ReferenceRunsTests
 
             var loaded = ReferenceRuns.Load(kept);
             Assert.Equal(3, loaded.Count);
-            var chosen = Assert.Single(ReferenceRuns.Longest(loaded, ["resnet8", "plain8"]));
+            var chosen = Assert.Single(ReferenceRuns.LongestLike(loaded, [longer.Record.Config, new RunConfig { Model = "plain8", Budget = Tiny }]));
             Assert.Equal(longer.Record.Name, chosen.Record.Name);   // the longer paper-recipe run, not the zero-init one
             Assert.Equal(longer.Metrics.Select(m => m.TestError), chosen.Metrics.Select(m => m.TestError));
             // beside a zero-init run (the depth budget's) the project's zero-init run; beside a paper-init one the paper's
