@@ -92,8 +92,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         table.AddRow("train step", $"{result.TrainImgPerS:N0} img/s (median of {result.Iterations}: {result.TrainStepMs:F1} ms)");
         table.AddRow("eval", $"{result.EvalImgPerS:N0} img/s");
         table.AddRow("augmentation", $"{result.AugmentImgPerS:N0} img/s (gather, normalise, pad/crop/flip)");
-        table.AddRow("memory", $"peak RSS {result.PeakRssMb:N0} MB, growth over the timed steps {result.RssGrowthMb:+0.0;-0.0} MB");
+        table.AddRow("memory", $"peak RSS {result.PeakRssMb:N0} MB, growth over the timed steps {result.RssGrowthMb:+0.0;-0.0} MB, {result.MinorFaultsPerStep:N0} minor page faults per step");
         table.AddRow("runtime", Markup.Escape(result.Runtime));
+        table.AddRow("native heap", Markup.Escape(result.NativeHeap));
         AnsiConsole.Write(table);
         return 0;
     }
@@ -128,6 +129,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         foreach (var (what, ratio) in c.Ratios) ratios.AddRow(Markup.Escape(what), $"{ratio:F2}");
         AnsiConsole.Write(ratios);
         AnsiConsole.MarkupLine($"batch {c.Batch}, {c.Threads} threads, {c.Rounds} rounds of {c.Iterations} steps, every configuration once per round; CPU: {Markup.Escape(CpuFeatures.Describe())}");
+        AnsiConsole.MarkupLine($"native heap: TorchSharp — {Markup.Escape(NativeHeap.Setting.Note)}; PyTorch — its own default (the same thresholds did not change its speed: docs/performance.md)");
         return 0;
     }
 

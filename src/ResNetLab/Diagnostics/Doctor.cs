@@ -54,6 +54,7 @@ public static partial class Doctor
                 : "no CUDA device visible: training runs on CPU (GPU build: see docs/cluster.md, 'GPU')"));
             checks.Add(new Check("threads", CheckStatus.Ok, $"{get_num_threads()} torch threads on {Environment.ProcessorCount} cores; " +
                 $"{CoreShare.WaitPolicyVariable}={CoreShare.NativeWaitPolicy() ?? "unset"} (idle OpenMP threads sleep instead of spinning)"));
+            checks.Add(new Check("native heap", CheckStatus.Ok, NativeHeap.Setting.Note));
             checks.Add(TorchRuntime.Sharing?.Note is { } note
                 ? new Check("cores", CheckStatus.Warn, note, "wait for it, or give each training an explicit thread count so that together they fit the cores")
                 : new Check("cores", CheckStatus.Ok, "no other training on this machine keeps a core busy"));

@@ -16,6 +16,19 @@ public static class ProcessMemory
         return (current, peak);
     }
 
+    /// <summary>
+    /// Minor page faults of this process so far (/proc/self/stat field 10): each is a page the kernel had to map (and
+    /// zero) — what memory returned to the kernel and taken again costs. 0 where /proc is absent.
+    /// </summary>
+    public static long MinorFaults()
+    {
+        var stat = LocalProcess.Stat(Environment.ProcessId);
+        var close = stat?.LastIndexOf(')') ?? -1;
+        if (close < 0) return 0;
+        var fields = stat![(close + 2)..].Split(' ');   // fields[0] is field 3 (state); minflt is field 10
+        return fields.Length > 7 && long.TryParse(fields[7], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var f) ? f : 0;
+    }
+
     static long ParseKb(string line) =>
         long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
 }

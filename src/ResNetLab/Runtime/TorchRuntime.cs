@@ -26,7 +26,8 @@ public sealed record RuntimeInfo(
     string Device,
     bool CudaAvailable,
     int Threads,
-    string? NativeDirectory)
+    string? NativeDirectory,
+    string? NativeHeap = null)
 {
     /// <inheritdoc/>
     public override string ToString() =>
@@ -77,6 +78,7 @@ public static class TorchRuntime
             if (first)
             {
                 CoreShare.PreparePassiveWaiting();   // before libgomp loads with libtorch_cpu
+                NativeHeap.KeepFreedMemory();        // before the first tensor: freed activations stay in the process
                 NativeDirectory = PreloadNatives();
                 InitializeDeviceType(DeviceType.CPU);
                 initialised = true;
@@ -134,7 +136,7 @@ public static class TorchRuntime
         var tsVersion = asm.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0]
                         ?? asm.GetName().Version?.ToString() ?? "?";
         return new RuntimeInfo(tsVersion, __version__, Environment.Version.ToString(),
-            (device ?? CPU).ToString(), cuda.is_available(), get_num_threads(), NativeDirectory);
+            (device ?? CPU).ToString(), cuda.is_available(), get_num_threads(), NativeDirectory, NativeHeap.Setting.Note);
     }
 
     /// <summary>

@@ -23,7 +23,9 @@ public sealed record BenchResult(
     double RssGrowthMb,
     string Layout,
     string Precision,
-    string Runtime);
+    string Runtime,
+    double MinorFaultsPerStep = 0,
+    string NativeHeap = "");
 
 /// <summary>One configuration of the side-by-side comparison: median img/s over the rounds, and each round's.</summary>
 /// <param name="Engine">"TorchSharp" (this engine) or "PyTorch x.y".</param>
@@ -77,11 +79,13 @@ public static class Bench
         progress?.Report($"train step: {warmup} warm-up + {iterations} timed iterations of batch {batch}");
         rig.Steps(warmup);
         var rssStart = ProcessMemory.Rss().Current;
+        var faultsStart = ProcessMemory.MinorFaults();
         // Under ONEDNN_VERBOSE (`bench --profile` runs this in a child) markers bracket the timed steps' kernels.
         if (KernelProfile.Profiling) Console.Out.WriteLine(KernelProfile.StartMarker);
         var stepMs = Stats.Median(rig.Steps(iterations));
         if (KernelProfile.Profiling) Console.Out.WriteLine(KernelProfile.EndMarker);
         var rssEnd = ProcessMemory.Rss();
+        var faultsPerStep = (ProcessMemory.MinorFaults() - faultsStart) / (double)iterations;
 
         progress?.Report("evaluation");
         var evalImgPerS = EvalThroughput(rig.Net, rig.X, Math.Max(3, iterations / 4));
@@ -90,7 +94,7 @@ public static class Bench
 
         return new BenchResult(rig.Net.Name, batch, iterations, get_num_threads(), dev.ToString(), stepMs, batch / stepMs * 1000,
             evalImgPerS, augImgPerS, rssEnd.Peak / 1024.0, (rssEnd.Current - rssStart) / 1024.0,
-            rig.Net.LayoutName(dev.type), precision.Name(), runtime.ToString());
+            rig.Net.LayoutName(dev.type), precision.Name(), runtime.ToString(), faultsPerStep, NativeHeap.Setting.Note);
     }
 
     /// <summary>
