@@ -94,6 +94,7 @@ public sealed class Trainer
     public int? LastCheckpoint { get; private set; }
 
     readonly Stopwatch session = new();
+    readonly Pace pace = new();
     int sessionStart;
 
     /// <summary>Continue from a checkpoint's state (weights and momentum are loaded by the run store's checkpoint reader).</summary>
@@ -122,8 +123,10 @@ public sealed class Trainer
         double imagesPerSecond = 0;
         model.train();
         if (Iteration == 0) TakeSnapshot();
+        var stepWatch = new Stopwatch();
         while (Iteration < recipe.Iterations)
         {
+            stepWatch.Restart();
             if (stopAt is { } s && Iteration >= s) return Stop(TrainerStop.StoppedAt);
             if (cancellation.IsCancellationRequested)
             {
@@ -148,7 +151,13 @@ public sealed class Trainer
             }
             var last = Iteration == recipe.Iterations;
             TakeSnapshot();
-            if (Iteration % budget.EvalEvery == 0 || last) Evaluate(lr, imagesPerSecond, progress);
+            pace.Step(stepWatch.Elapsed.TotalSeconds);
+            if (Iteration % budget.EvalEvery == 0 || last)
+            {
+                stepWatch.Restart();
+                Evaluate(lr, imagesPerSecond, progress);
+                pace.Evaluation(stepWatch.Elapsed.TotalSeconds);
+            }
             else Report(progress, ProgressKind.Step, lr, warming, imagesPerSecond);
             if (Iteration % budget.CheckpointEvery == 0 || last) SaveCheckpoint(progress);
         }
@@ -229,6 +238,14 @@ public sealed class Trainer
         Report(progress, ProgressKind.Evaluation, lr, schedule.WarmingUp, imagesPerSecond);
     }
 
+    /// <summary>Evaluations still to come after iteration <paramref name="iteration"/>: every EvalEvery, and at the last.</summary>
+    int EvaluationsAfter(int iteration)
+    {
+        var every = Math.Max(1, budget.EvalEvery);
+        var total = recipe.Iterations;
+        return iteration >= total ? 0 : total / every - iteration / every + (total % every != 0 ? 1 : 0);
+    }
+
     string EvalName => config.Split == DataSplit.Validation ? "validation" : "test";
 
     void SaveCheckpoint(IProgress<TrainingProgress>? progress)
@@ -259,10 +276,7 @@ public sealed class Trainer
     TrainingProgress Progress(ProgressKind kind, double lr, bool warming, double imagesPerSecond)
     {
         var lastEval = Metrics.LastOrDefault();
-        var done = Iteration - sessionStart;
-        TimeSpan? remaining = done > 0 && session.IsRunning
-            ? TimeSpan.FromSeconds(session.Elapsed.TotalSeconds / done * (recipe.Iterations - Iteration))
-            : null;
+        TimeSpan? remaining = session.IsRunning ? pace.Remaining(recipe.Iterations - Iteration, EvaluationsAfter(Iteration)) : null;
         var (trainLoss, trainError) = interval.Batches > 0 ? (interval.MeanLoss, interval.ErrorRate)
             : lastEval is not null ? (lastEval.TrainLoss, lastEval.TrainError) : (double.NaN, double.NaN);
         return new TrainingProgress(config.RunName, kind, Iteration, recipe.Iterations, lr, warming, trainLoss, trainError,

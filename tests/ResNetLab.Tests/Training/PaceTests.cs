@@ -1,0 +1,56 @@
+using ResNetLab.Models;
+using ResNetLab.Runtime;
+using ResNetLab.Training;
+
+namespace ResNetLab.Tests.Training;
+
+/// <summary>The ETA a training shows: from its recent steps and evaluations, not thrown off by a pause.</summary>
+[Collection(GlobalRngCollection.Name)]   // the real training draws from libtorch's global generator
+public class PaceTests
+{
+    [Fact]
+    public void A_pause_is_one_slow_step_not_a_slower_run()
+    {
+        var pace = new Pace();
+        Assert.Null(pace.Remaining(100, 1));
+        for (var i = 0; i < 50; i++) pace.Step(0.25);
+        pace.Step(600);                       // the laptop slept for ten minutes in the middle of a step
+        for (var i = 0; i < 50; i++) pace.Step(0.25);
+        pace.Evaluation(4);
+        pace.Evaluation(5);
+        pace.Evaluation(6);
+        // 400 steps at the median 0.25 s and 3 evaluations at the median 5 s: 115 s (a session average would say ~2,500 s)
+        Assert.Equal(TimeSpan.FromSeconds(400 * 0.25 + 3 * 5), pace.Remaining(400, 3));
+    }
+
+    [Fact]
+    public void Only_the_recent_window_counts_so_a_busier_machine_shows_at_once()
+    {
+        var pace = new Pace();
+        for (var i = 0; i < 1000; i++) pace.Step(0.2);
+        for (var i = 0; i < Pace.Window; i++) pace.Step(0.5);   // another training started beside this one
+        Assert.Equal(TimeSpan.FromSeconds(100 * 0.5), pace.Remaining(100, 0));
+    }
+
+    [Fact]
+    public void A_real_training_reports_an_eta_that_ends_at_zero()
+    {
+        TorchRuntime.Initialize(DeviceChoice.Cpu);
+        var root = TestPaths.TempDir("pace");
+        try
+        {
+            var seen = new List<TrainingProgress>();
+            var budget = new Budget("tiny", Iterations: 10, EvalEvery: 5, CheckpointEvery: 5, TrainImages: 512, EvalImages: 128, "tests");
+            var run = Experiment.RunOrLoad(new RunConfig { Model = "resnet8", Budget = budget },
+                new ExperimentOptions { RunsDir = root, Device = DeviceChoice.Cpu, EvalBatchSize = 128, ModelFactory = _ => ModelZoo.Create("resnet8") },
+                new SyncProgress<TrainingProgress>(seen.Add));
+            Assert.Equal(10, run.Record.Iteration);
+            var steps = seen.Where(e => e.Kind == ProgressKind.Step).ToList();
+            Assert.NotEmpty(steps);
+            Assert.All(steps, e => Assert.True(e.Remaining > TimeSpan.Zero, $"iteration {e.Iteration}: ETA {e.Remaining}"));
+            // after the last step only the final evaluation is left, and once it is done, nothing
+            Assert.Equal(TimeSpan.Zero, seen.Last(e => e.Kind == ProgressKind.Evaluation).Remaining);
+        }
+        finally { Directory.Delete(root, true); }
+    }
+}
