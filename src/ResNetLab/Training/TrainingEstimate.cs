@@ -8,7 +8,8 @@ public sealed record DurationEstimate(double Seconds, string Basis);
 /// <summary>
 /// How long a run will take on this machine. The work of a run is counted in training-image equivalents (an evaluated
 /// test image costs about a third of a trained one: forward only) times the model's multiply-adds; the rate comes
-/// from finished runs in the runs folder (their wall time includes evaluation and data loading), preferring runs of the
+/// from finished runs in the runs folder (each by its median evaluation interval, <see cref="Rate"/>, which includes
+/// evaluation and data loading but not pauses), preferring runs of the
 /// same precision (bf16 trains ~1.5× faster than fp32 on a CPU with native BF16): the same model's runs, else all runs
 /// of that precision scaled by multiply-adds, else the same rules over runs of the other precision (the basis says so)
 /// — or, with no finished run at all, from a short measurement of ResNet-20 training steps (<see cref="Bench.TrainImagesPerSecond"/>).
@@ -47,10 +48,10 @@ public sealed class TrainingEstimate
         var macRates = new Dictionary<Precision, List<double>>();
         if (Directory.Exists(runsDir))
         {
-            foreach (var (_, record) in Runs.List(runsDir))
+            foreach (var (folder, record) in Runs.List(runsDir))
             {
                 if (record.Status != RunStatus.Finished || record.WallSeconds <= 0 || record.Iteration <= 0) continue;
-                var rate = Units(record.Config, record.Iteration) / record.WallSeconds;
+                var rate = Rate(folder, record);
                 var key = (record.Config.Model, record.Config.Precision);
                 if (!byModel.TryGetValue(key, out var list)) byModel[key] = list = [];
                 list.Add(rate);
@@ -60,6 +61,26 @@ public sealed class TrainingEstimate
             }
         }
         return new TrainingEstimate(byModel, macRates, multiplyAdds, measure);
+    }
+
+    /// <summary>
+    /// Training-image equivalents per second of a finished run: the median over its evaluation intervals (metrics.csv's
+    /// elapsed_s between consecutive rows) when it has at least two, so a pause — a suspended laptop, a SIGSTOP, a run
+    /// left stopped between sessions' start-ups — is one slow interval and not part of the rate; else its wall time.
+    /// </summary>
+    public static double Rate(string folder, RunRecord record)
+    {
+        IReadOnlyList<MetricsRow> rows;
+        try { rows = Runs.ReadMetrics(folder); }
+        catch (Exception e) when (e is IOException or InvalidDataException) { rows = []; }
+        var rates = new List<double>();
+        for (var i = 1; i < rows.Count; i++)
+        {
+            var seconds = rows[i].ElapsedSeconds - rows[i - 1].ElapsedSeconds;
+            if (seconds > 0 && rows[i].Iteration > rows[i - 1].Iteration)
+                rates.Add(Units(record.Config, rows[i].Iteration, rows[i - 1].Iteration) / seconds);
+        }
+        return rates.Count >= 2 ? Stats.Median(rates) : Units(record.Config, record.Iteration) / record.WallSeconds;
     }
 
     /// <summary>Training-image equivalents of iterations [<paramref name="from"/>, <paramref name="to"/>) of a run.</summary>

@@ -54,3 +54,36 @@ public class PaceTests
         finally { Directory.Delete(root, true); }
     }
 }
+
+/// <summary>The planner's price of a run: finished runs' rates without their pauses.</summary>
+public class EstimateRateTests
+{
+    [Fact]
+    public void A_paused_run_is_priced_by_its_typical_interval_not_its_wall_time()
+    {
+        var dir = TestPaths.TempDir("rate");
+        try
+        {
+            var budget = new Budget("tiny", Iterations: 40, EvalEvery: 10, CheckpointEvery: 10, TrainImages: 512, EvalImages: 300, "tests");
+            var config = new RunConfig { Model = "resnet8", Budget = budget };
+            var folder = Runs.Folder(config.RunName, dir);
+            Directory.CreateDirectory(folder);
+            // 10 s per interval of 10 iterations and one evaluation, but the third interval held a 1,000 s pause
+            var elapsed = new[] { 12.0, 22, 1032, 1042 };
+            File.WriteAllLines(Path.Combine(folder, Runs.MetricsFile),
+                [Runs.MetricsHeader, .. elapsed.Select((e, i) => FormattableString.Invariant($"{10 * (i + 1)},0.1,1,0.5,1,0.5,100,{e}"))]);
+            var record = new RunRecord
+            {
+                Name = config.RunName, Config = config, ConfigHash = config.Hash, Recipe = config.ResolvedRecipe, Dataset = "CIFAR-10", DataSource = "mirror",
+                DataLabel = "test", DataDirectory = "", Split = "", EvalSet = "test", Seed = 0, Device = "cpu", Layout = "nhwc",
+                Runtime = new RuntimeInfo("0", "0", "10", "cpu", false, 2, null), Parameters = 1, StartedUtc = DateTime.UtcNow,
+                Status = RunStatus.Finished, Iteration = 40, WallSeconds = 1042,
+            };
+            var interval = TrainingEstimate.Units(config, 20, 10);   // 10 × 128 images + a third of 300 evaluated
+            Assert.Equal(interval / 10, TrainingEstimate.Rate(folder, record), 9);
+            File.Delete(Path.Combine(folder, Runs.MetricsFile));     // no rows to read: the wall time it is
+            Assert.Equal(TrainingEstimate.Units(config, 40) / 1042, TrainingEstimate.Rate(folder, record), 9);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
