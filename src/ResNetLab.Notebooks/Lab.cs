@@ -115,6 +115,14 @@ public sealed partial class Lab
     }
 
     /// <summary>
+    /// Show <see cref="KeyValueTable"/> of <paramref name="rows"/> in the cell. Notebooks call this rather than
+    /// <c>Show(KeyValueTable(…))</c>: a cell that names HtmlString binds to the kernel's own copy of
+    /// Microsoft.AspNetCore.Html.Abstractions, which need not be the version this library was built against (a kernel
+    /// that restored 2.3.13 beside this build's 2.3.0 failed such a cell with MissingMethodException).
+    /// </summary>
+    public static void ShowKeyValues(IReadOnlyDictionary<string, string> rows) => Show(KeyValueTable(rows));
+
+    /// <summary>
     /// Where displays go outside a kernel: the page of a notebook run as a file-based app (<see cref="Apps.NotebookPage"/>);
     /// null (tests, the CLI) drops them.
     /// </summary>

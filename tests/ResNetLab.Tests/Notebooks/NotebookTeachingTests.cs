@@ -31,6 +31,21 @@ public class NotebookTeachingTests
     /// <summary>Markdown wraps lines anywhere: compare with runs of whitespace made single spaces.</summary>
     static string Flat(string s) => Regex.Replace(s, @"\s+", " ");
 
+    /// <summary>
+    /// A cell that calls a library member returning HtmlString binds that type to the kernel's own copy of
+    /// Microsoft.AspNetCore.Html.Abstractions; when the kernel restored another version than this build's, the cell failed
+    /// with MissingMethodException (07 and 09, session 12). Cells show HTML through void helpers such as Lab.ShowKeyValues.
+    /// </summary>
+    [Fact]
+    public void No_code_cell_handles_HtmlString_from_the_library()
+    {
+        var binding = Notebooks().SelectMany(n => Cells(n).Select((c, i) => (Notebook: Path.GetFileName(n), Index: i, c)))
+            .Where(x => x.c.Kind == "code" && Regex.IsMatch(x.c.Source, @"\bKeyValueTable\(|\bBanner\(|\bHtmlString\b"))
+            .Select(x => $"{x.Notebook} cell {x.Index}").ToList();
+        Assert.True(binding.Count == 0, "cells naming an HtmlString-returning member (use Lab.ShowKeyValues): " + string.Join("; ", binding));
+        Assert.Equal(typeof(void), typeof(ResNetLab.Notebooks.Lab).GetMethod(nameof(ResNetLab.Notebooks.Lab.ShowKeyValues))!.ReturnType);
+    }
+
     [Fact]
     public void No_code_cell_is_longer_than_1200_characters()
     {
