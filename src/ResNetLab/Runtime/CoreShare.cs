@@ -100,11 +100,8 @@ public static class CoreShare
     /// <summary>utime + stime of a process in clock ticks (/proc/&lt;pid&gt;/stat fields 14 and 15); null when it is gone.</summary>
     static long? CpuTicks(int pid)
     {
-        var stat = LocalProcess.Stat(pid);
-        var close = stat?.LastIndexOf(')') ?? -1;
-        if (close < 0) return null;
-        var fields = stat![(close + 2)..].Split(' ');   // fields[0] is field 3 (state)
-        return fields.Length > 12 && long.TryParse(fields[11], CultureInfo.InvariantCulture, out var u) && long.TryParse(fields[12], CultureInfo.InvariantCulture, out var s)
+        var fields = LocalProcess.StatFields(pid);   // fields[0] is field 3 (state)
+        return fields is { Length: > 12 } && long.TryParse(fields[11], CultureInfo.InvariantCulture, out var u) && long.TryParse(fields[12], CultureInfo.InvariantCulture, out var s)
             ? u + s : null;
     }
 

@@ -27,12 +27,18 @@ public static class LocalProcess
     }
 
     /// <summary>The one-letter state of /proc/&lt;pid&gt;/stat (R, S, D, Z, T, …); null where /proc has no such process.</summary>
-    public static char? State(int pid)
+    public static char? State(int pid) => StatFields(pid) is [{ Length: > 0 } state, ..] ? state[0] : null;
+
+    /// <summary>
+    /// The fields of /proc/&lt;pid&gt;/stat from field 3 (state) on — index 0 is field 3, so field N is at N − 3; null
+    /// where /proc has no such process. The command name (field 2) is in parentheses and may itself hold spaces or ')':
+    /// the fields follow the last one.
+    /// </summary>
+    public static string[]? StatFields(int pid)
     {
         var stat = Stat(pid);
-        // The command name (field 2) is in parentheses and may itself hold spaces or ')': the state follows the last one.
         var close = stat?.LastIndexOf(')') ?? -1;
-        return close >= 0 && close + 2 < stat!.Length ? stat[close + 2] : null;
+        return close >= 0 && close + 2 < stat!.Length ? stat[(close + 2)..].Split(' ') : null;
     }
 
     /// <summary>/proc/&lt;pid&gt;/stat as text; null when the process (or /proc) does not exist.</summary>

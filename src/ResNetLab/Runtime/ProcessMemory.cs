@@ -22,11 +22,8 @@ public static class ProcessMemory
     /// </summary>
     public static long MinorFaults()
     {
-        var stat = LocalProcess.Stat(Environment.ProcessId);
-        var close = stat?.LastIndexOf(')') ?? -1;
-        if (close < 0) return 0;
-        var fields = stat![(close + 2)..].Split(' ');   // fields[0] is field 3 (state); minflt is field 10
-        return fields.Length > 7 && long.TryParse(fields[7], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var f) ? f : 0;
+        var fields = LocalProcess.StatFields(Environment.ProcessId);   // fields[0] is field 3 (state); minflt is field 10
+        return fields is { Length: > 7 } && long.TryParse(fields[7], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var f) ? f : 0;
     }
 
     static long ParseKb(string line) =>
