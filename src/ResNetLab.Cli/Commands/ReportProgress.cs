@@ -10,7 +10,7 @@ namespace ResNetLab.Cli.Commands;
 /// <summary>
 /// What `resnet reports` shows around the headless notebook kernel: the plan before it starts, then — while a notebook
 /// runs — the run it is training, read from runs/&lt;name&gt;/progress.json (<see cref="ProgressFile"/>) and metrics.csv:
-/// a live table on a terminal, one line per evaluation otherwise (CI logs).
+/// a live table on a terminal, otherwise (CI logs) one line per evaluation and at least one a minute while a run trains.
 /// </summary>
 public sealed class ReportProgress(IReadOnlyList<NotebookPlan> plans, string runsDir, bool live)
 {
@@ -123,18 +123,23 @@ public sealed class ReportProgress(IReadOnlyList<NotebookPlan> plans, string run
 
     void FollowLines(NotebookPlan plan, DateTime started, CancellationToken token)
     {
-        // One line per new metrics.csv row (written at each evaluation); rows of an earlier session are not repeated.
+        // One line per new metrics.csv row (written at each evaluation; rows of an earlier session are not repeated), and
+        // while a run trains at least one a minute (as `resnet train` does when redirected): a long run evaluates rarely.
         var printed = plan.ToTrain.ToDictionary(r => r.Name, r => MetricsRows(r.Name));
+        var lastLine = DateTime.UtcNow;
         while (true)
         {
             var views = Views(plan, started);
             foreach (var v in views.Where(v => v.Progress is not null))
             {
                 var rows = MetricsRows(v.Run.Name);
-                if (rows <= printed[v.Run.Name]) continue;
+                var due = v.Active && DateTime.UtcNow - lastLine >= TrainCommand.LineProgress.DefaultEvery;
+                if (rows <= printed[v.Run.Name] && !due) continue;
+                var what = rows > printed[v.Run.Name] ? "" : " (training)";
                 printed[v.Run.Name] = rows;
+                lastLine = DateTime.UtcNow;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {plan.Notebook} · {v.Run.Name}: {Describe(v.Progress!)} · run ETA {Time(v.Remaining)} · notebook ETA {Time(views.Sum(x => x.Remaining))}"));
+                    $"  {plan.Notebook} · {v.Run.Name}: {Describe(v.Progress!)}{what} · run ETA {Time(v.Remaining)} · notebook ETA {Time(views.Sum(x => x.Remaining))}"));
             }
             if (token.IsCancellationRequested) return;
             token.WaitHandle.WaitOne(TimeSpan.FromSeconds(0.5));

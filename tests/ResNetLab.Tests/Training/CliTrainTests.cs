@@ -61,6 +61,7 @@ public class CliTrainTests
             var (code, output) = Run(train);
             Assert.True(code == 0, output);
             Assert.Contains("resumed and finished", output);
+            Assert.Contains($"resumed from its checkpoint at iteration {killedAt:N0} of 40", output);   // a redirected log says where it went on
             var record = Runs.Load(folder);
             Assert.Equal((RunStatus.Finished, 40, 2), (record.Status, record.Iteration, record.Sessions));
             Assert.Equal("mirror", record.DataSource);
