@@ -105,6 +105,13 @@ public sealed partial class Lab
     public IReadOnlyList<RunResult> References(IEnumerable<RunResult> runs) =>
         ReferenceRuns.LongestLike(ReferenceRuns.Load(), runs.Select(r => r.Record.Config));
 
+    /// <summary>
+    /// This project's committed paper-recipe runs of the same models as <paramref name="plain"/> and <paramref name="residual"/>
+    /// (paper init, whatever the student's init), shallow against deep of each kind at the longest schedule both were trained to.
+    /// </summary>
+    public IReadOnlyList<LongRunFacts> LongRuns(IEnumerable<RunResult> plain, IEnumerable<RunResult> residual) =>
+        Findings.LongRuns(ReferenceRuns.Load(), plain.Select(r => r.Record.Config.Model), residual.Select(r => r.Record.Config.Model));
+
     /// <summary>The runs' curves followed by the project's reference curves of the same models, each labelled as whose it is.</summary>
     public IReadOnlyList<ErrorCurve> CurvesWithReferences(IEnumerable<RunResult> runs)
     {
