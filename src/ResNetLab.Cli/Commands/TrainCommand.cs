@@ -186,8 +186,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                     break;
                 case ProgressKind.Step when lastLine is null:
                     // the first step of this process: says training has begun, and from where when a checkpoint was resumed
-                    Write($"{e.Run}: " + (e.Iteration > 1 ? $"resumed from its checkpoint at iteration {e.Iteration - 1:N0}" : "training started") +
-                          $" of {e.Iterations:N0} (lr {e.LearningRate:G3}{(e.WarmingUp ? ", warm-up" : "")}, {e.ImagesPerSecond:N0} img/s)", now);
+                    Write($"{e.Run}: " + (e.Iteration > 1 ? $"resumed from its checkpoint at iteration {e.Iteration - 1:N0} of {e.Iterations:N0}"
+                                                          : $"training started, {e.Iterations:N0} iterations") +
+                          $" (lr {e.LearningRate:G3}{(e.WarmingUp ? ", warm-up" : "")})", now);
                     break;
                 case ProgressKind.Step when now - lastLine >= Every:
                     Write(Describe(e) + " (since the last evaluation)" + Eta(e), now);

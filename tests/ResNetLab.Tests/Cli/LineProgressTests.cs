@@ -30,7 +30,7 @@ public class LineProgressTests
             progress.Report(it == 400 ? Event(ProgressKind.Evaluation, it, 0.30) : Event(ProgressKind.Step, it));
         }
         var lines = Lines(output);
-        Assert.StartsWith("resnet56-A-cifar10-12800it-s0: training started of 12,800", lines[0]);
+        Assert.Equal("resnet56-A-cifar10-12800it-s0: training started, 12,800 iterations (lr 0.1)", lines[0]);
         var between = lines.Where(l => l.Contains("(since the last evaluation)")).ToList();
         Assert.Equal(6, between.Count);   // at 61, 121, …, 361 s: never more than a minute without a line
         Assert.Contains("it 61/12,800", between[0]);
