@@ -18,6 +18,12 @@ public class ZombieLockTests
         try
         {
             var holderPid = int.Parse(parent.StandardOutput.ReadLine()!, System.Globalization.CultureInfo.InvariantCulture);
+            // Kill only once the shell has become `sleep 301`: a SIGCHLD that reaches it while it is still the shell (a
+            // loaded machine can hold it between `echo` and `exec`) lets it reap the holder, and there is no zombie to judge.
+            var execDeadline = DateTime.UtcNow.AddSeconds(10);
+            while (!Cmdline(parent.Id).StartsWith("sleep\0301", StringComparison.Ordinal) && DateTime.UtcNow < execDeadline) Thread.Sleep(10);
+            Assert.StartsWith("sleep\0301", Cmdline(parent.Id), StringComparison.Ordinal);
+            Assert.Equal(parent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), LocalProcess.StatFields(holderPid)?[1]);   // its parent, field 4
             long started;
             using (var holder = Process.GetProcessById(holderPid)) started = holder.StartTime.ToUniversalTime().Ticks;
             File.WriteAllText(RunLock.PathIn(dir), JsonSerializer.Serialize(
@@ -28,7 +34,8 @@ public class ZombieLockTests
             using (var holder = Process.GetProcessById(holderPid)) holder.Kill();   // SIGKILL; its parent never reaps it
             var deadline = DateTime.UtcNow.AddSeconds(10);
             while (LocalProcess.State(holderPid) != 'Z' && DateTime.UtcNow < deadline) Thread.Sleep(20);
-            Assert.Equal('Z', LocalProcess.State(holderPid));
+            Assert.True(LocalProcess.State(holderPid) == 'Z',
+                $"holder {holderPid}: state {LocalProcess.State(holderPid)?.ToString() ?? "gone"}; parent {parent.Id}: '{Cmdline(parent.Id)}', state {LocalProcess.State(parent.Id)?.ToString() ?? "gone"}");
             Assert.False(LocalProcess.IsAlive(holderPid, started));
 
             Assert.Equal(RunLock.LockState.Stale, RunLock.Inspect(dir).State);
@@ -43,6 +50,12 @@ public class ZombieLockTests
             parent.Dispose();
             Directory.Delete(dir, true);
         }
+    }
+
+    static string Cmdline(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline"); }
+        catch (IOException) { return ""; }
     }
 
     [Fact]
