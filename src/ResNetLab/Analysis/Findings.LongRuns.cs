@@ -10,7 +10,7 @@ namespace ResNetLab.Analysis;
 /// </summary>
 /// <param name="Kind">"plain" or "ResNet".</param>
 /// <param name="Iterations">The schedule both runs trained: the longest one committed for both depths.</param>
-/// <param name="Shallow">The shallow net's run (its final errors, seed and schedule).</param>
+/// <param name="Shallow">The shallow net's run: its final errors, labelled with its schedule, seed, threads, precision and data.</param>
 /// <param name="Deep">The deep net's run.</param>
 /// <param name="DeepAhead">The deeper net ended with the lower training error (the paper: no for plain nets, yes for ResNets).</param>
 /// <param name="DeepMinusShallowPoints">The deep net's final training error minus the shallow one's (points; negative: the deep net is ahead).</param>
@@ -46,7 +46,7 @@ public static partial class Findings
             .OrderBy(r => r.Record.Config.Precision == Precision.Fp32 ? 0 : 1).ThenBy(r => r.Record.Seed).First();
         var pair = new List<RunResult> { Pick(shallow), Pick(deep) };
         var finals = RunAnalysis.Finals(pair);
-        var (s, d) = (finals[0], finals[1]);
+        var (s, d) = (finals[0] with { Label = RunAnalysis.ReferenceLabel(pair[0]) }, finals[1] with { Label = RunAnalysis.ReferenceLabel(pair[1]) });
         var deepAt = pair[1].Metrics.ToDictionary(m => m.Iteration, m => m.TrainError);
         var points = pair[0].Metrics.Where(m => deepAt.ContainsKey(m.Iteration)).ToList();
         var longer = new[] { shallow, deep }

@@ -43,23 +43,26 @@ public static class RunAnalysis
         (config.FittedWarmup?.RampIterations is { } ramp ? $" ramp{ramp}" : "");
 
     /// <summary>
-    /// The project's own reference runs (<see cref="ReferenceRuns"/>) as curves labelled for what they are, e.g.
-    /// "resnet56 · 12,800 it · this project (2-core cpu, bf16, lossy mirror)", so nobody takes them for the student's.
+    /// A committed run of this project (<see cref="ReferenceRuns"/>) labelled for what it is, e.g.
+    /// "resnet56 · 12,800 it · this project (seed 0, 2-thread cpu, bf16, lossy mirror)", so nobody takes it for the student's.
     /// </summary>
-    public static IReadOnlyList<ErrorCurve> ReferenceCurves(IReadOnlyList<RunResult> references) =>
-        references.Select(r =>
+    public static string ReferenceLabel(RunResult reference)
+    {
+        var (c, r) = (reference.Record.Config, reference.Record);
+        var where = string.Join(", ", new[]
         {
-            var c = r.Record.Config;
-            var where = string.Join(", ", new[]
-            {
-                $"{r.Record.Runtime.Threads}-thread {r.Record.Device}", c.Precision == Precision.Fp32 ? null : c.Precision.Name(),
-                r.Record.DataSource == DataSource.Name(DataSourceKind.Mirror) ? "lossy mirror" : null,
-            }.OfType<string>());
-            return new ErrorCurve($"{Label(c, withShortcut: false)} · {c.Budget.Iterations:N0} it · this project ({where})",
-                r.Metrics.Select(m => (double)m.Iteration).ToList(),
-                r.Metrics.Select(m => 100 * m.TrainError).ToList(),
-                r.Metrics.Select(m => 100 * m.TestError).ToList());
-        }).ToList();
+            $"seed {r.Seed}", $"{r.Runtime.Threads}-thread {r.Device}", c.Precision == Precision.Fp32 ? null : c.Precision.Name(),
+            r.DataSource == DataSource.Name(DataSourceKind.Mirror) ? "lossy mirror" : null,
+        }.OfType<string>());
+        return $"{Label(c, withShortcut: false)} · {c.Budget.Iterations:N0} it · this project ({where})";
+    }
+
+    /// <summary>The project's own reference runs as curves, each labelled by <see cref="ReferenceLabel"/>.</summary>
+    public static IReadOnlyList<ErrorCurve> ReferenceCurves(IReadOnlyList<RunResult> references) =>
+        references.Select(r => new ErrorCurve(ReferenceLabel(r),
+            r.Metrics.Select(m => (double)m.Iteration).ToList(),
+            r.Metrics.Select(m => 100 * m.TrainError).ToList(),
+            r.Metrics.Select(m => 100 * m.TestError).ToList())).ToList();
 
     static bool ShortcutsDiffer(IReadOnlyList<RunResult> runs) =>
         runs.GroupBy(r => r.Record.Config.Model).Any(g => g.Select(r => r.Record.Config.Shortcut).Distinct().Count() > 1);

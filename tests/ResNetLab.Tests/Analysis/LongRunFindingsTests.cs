@@ -41,6 +41,7 @@ public class LongRunFindingsTests
             Assert.Equal("12,800 it: plain20", plain.LongerUnpaired);
             Assert.Equal(("plain20", 1L), (plain.Shallow.Model, plain.Shallow.Seed));   // fp32 seed 1 before bf16 seed 0
             Assert.Equal("plain56", plain.Deep.Model);
+            Assert.Equal("plain20 · 3,200 it · this project (seed 1, 2-thread cpu, lossy mirror)", plain.Shallow.Label);   // honest about which run
             Assert.False(plain.DeepAhead);                            // the degradation problem, in this project's records
             Assert.Equal(64.36 - 24.47, plain.DeepMinusShallowPoints, 1);
             Assert.Equal(plain.Deep.TrainErrorPercent - plain.Shallow.TrainErrorPercent, plain.DeepMinusShallowPoints, 9);

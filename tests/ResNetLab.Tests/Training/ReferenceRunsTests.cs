@@ -50,7 +50,7 @@ public class ReferenceRunsTests
             Assert.Empty(ReferenceRuns.LongestLike(loaded, [new RunConfig { Model = "plain8", Budget = Tiny }]));
 
             var curve = Assert.Single(RunAnalysis.ReferenceCurves([chosen]));
-            Assert.StartsWith("resnet8 · 8 it · this project (", curve.Label);
+            Assert.StartsWith("resnet8 · 8 it · this project (seed ", curve.Label);
             Assert.Equal(longer.Metrics.Select(m => 100 * m.TrainError), curve.TrainErrorPercent);
             Assert.Contains("zero-init", Assert.Single(RunAnalysis.Curves([zero])).Label);
             Assert.Empty(ReferenceRuns.Load(Path.Combine(root, "none")));
