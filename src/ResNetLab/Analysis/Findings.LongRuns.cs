@@ -47,14 +47,13 @@ public static partial class Findings
         var pair = new List<RunResult> { Pick(shallow), Pick(deep) };
         var finals = RunAnalysis.Finals(pair);
         var (s, d) = (finals[0] with { Label = RunAnalysis.ReferenceLabel(pair[0]) }, finals[1] with { Label = RunAnalysis.ReferenceLabel(pair[1]) });
-        var deepAt = pair[1].Metrics.ToDictionary(m => m.Iteration, m => m.TrainError);
-        var points = pair[0].Metrics.Where(m => deepAt.ContainsKey(m.Iteration)).ToList();
+        var (behind, sharedPoints) = CurveAgreement(RunAnalysis.ReferenceCurves(pair), s.Label, d.Label);   // the same count as Degradation's
         var longer = new[] { shallow, deep }
             .SelectMany(m => Of(m).Select(r => r.Record.Config.Budget.Iterations).Where(i => i > iterations).Distinct().Select(i => (Model: m, Iterations: i)))
             .OrderBy(x => x.Iterations).Select(x => $"{x.Iterations:N0} it: {x.Model}").ToList();
         return new LongRunFacts(kind, iterations, s, d, DeepAhead: d.TrainErrorPercent < s.TrainErrorPercent,
             DeepMinusShallowPoints: d.TrainErrorPercent - s.TrainErrorPercent,
-            DeepBehindAt: points.Count(m => deepAt[m.Iteration] > m.TrainError), SharedPoints: points.Count,
+            DeepBehindAt: behind ?? 0, SharedPoints: sharedPoints ?? 0,
             LongerUnpaired: longer.Count == 0 ? "none" : string.Join("; ", longer));
     }
 }
