@@ -5,6 +5,10 @@ using Spectre.Console.Cli;
 
 // `resnet` — the command line for long runs: one command class per verb under Commands/.
 // Exit codes: 0 success, 1 the job failed (a notebook, a check, a diverged run), 2 bad input (flag, value, file).
+// Redirected output (nohup, Slurm job files, CI) is a log: Spectre would wrap its lines at 80 columns, breaking a message
+// such as "… interrupted at iteration 2,903; checkpoint saved, run again to resume" over two lines. An explicit COLUMNS wins.
+if (Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("COLUMNS")))
+    Spectre.Console.AnsiConsole.Profile.Width = 4096;
 var app = new CommandApp();
 app.Configure(config =>
 {

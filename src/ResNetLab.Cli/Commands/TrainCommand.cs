@@ -191,7 +191,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                           $" (lr {e.LearningRate:G3}{(e.WarmingUp ? ", warm-up" : "")})", now);
                     break;
                 case ProgressKind.Step when now - lastLine >= Every:
-                    Write(Describe(e) + " (since the last evaluation)" + Eta(e), now);
+                    // the training figures are running sums since the last evaluation (checkpointed), or since the start before the first
+                    Write(Describe(e) + (e.TestError is null ? " (since the start)" : " (since the last evaluation)") + Eta(e), now);
                     break;
             }
         }

@@ -31,13 +31,23 @@ public class LineProgressTests
         }
         var lines = Lines(output);
         Assert.Equal("resnet56-A-cifar10-12800it-s0: training started, 12,800 iterations (lr 0.1)", lines[0]);
-        var between = lines.Where(l => l.Contains("(since the last evaluation)")).ToList();
+        var between = lines.Where(l => l.Contains("(since the start)")).ToList();   // no evaluation yet: the figures are the run's so far
         Assert.Equal(6, between.Count);   // at 61, 121, …, 361 s: never more than a minute without a line
+        Assert.DoesNotContain(lines, l => l.Contains("since the last evaluation"));
         Assert.Contains("it 61/12,800", between[0]);
         Assert.Contains(" eta 1h30m", between[0]);
         Assert.Contains("it 400/12,800", lines[^1]);
         Assert.Contains("test 30.0%", lines[^1].Replace(" %", "%"));
         Assert.Equal(8, lines.Length);
+
+        for (var it = 401; it <= 470; it++)   // after the evaluation the figures restart from it, and the line says so
+        {
+            advance(1);
+            progress.Report(Event(ProgressKind.Step, it, 0.30));
+        }
+        var after = Lines(output)[8..];
+        Assert.Equal(["it 460/12,800"], after.Select(l => l.Split(' ')[1..3]).Select(w => string.Join(' ', w)));
+        Assert.EndsWith("(since the last evaluation) eta 1h30m", after[0]);
     }
 
     [Fact]

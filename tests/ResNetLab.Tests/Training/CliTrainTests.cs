@@ -3,6 +3,7 @@ using System.Text.Json;
 using ResNetLab.Models;
 using ResNetLab.Models.Interop;
 using ResNetLab.Runtime;
+using ResNetLab.Sweeps;
 using ResNetLab.Training;
 
 namespace ResNetLab.Tests.Training;
@@ -34,6 +35,54 @@ public class CliTrainTests
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException($"resnet {string.Join(" ", args)} took over 5 minutes"); }
         return (p.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    /// <summary>
+    /// SIGTERM (scancel, a time limit, preemption) and SIGUSR1 (Slurm's --signal ahead of the limit) stop a training with a
+    /// checkpoint of the step it reached, exit 130 and say so on one line — in a log written as nohup or a Slurm job file
+    /// writes it (no terminal, no COLUMNS), where Spectre used to wrap that line at 80 columns. The run then finishes.
+    /// </summary>
+    [Fact]
+    public async Task Sigterm_and_sigusr1_checkpoint_the_step_reached_and_say_so_on_one_line()
+    {
+        var runs = TestPaths.TempDir("cli-signal-runs");
+        try
+        {
+            string[] train = ["train", "--model", "resnet20", "--budget", "smoke", "--runs", runs, "--device", "cpu"];
+            const string name = "resnet20-A-cifar10-smoke-s0";
+            var folder = Path.Combine(runs, name);
+            var stoppedAt = 0;
+            foreach (var signal in new[] { "TERM", "USR1" })
+            {
+                var info = Cli(train);
+                info.Environment.Remove("COLUMNS");
+                using var p = Process.Start(info)!;
+                var stdout = p.StandardOutput.ReadToEndAsync();
+                var stderr = p.StandardError.ReadToEndAsync();
+                var deadline = DateTime.UtcNow.AddMinutes(4);
+                // a few steps into this session: the handlers are registered (they are before the first step)
+                while ((ProgressFile.TryRead(folder) is not { } seen || seen.Pid != p.Id || seen.Iteration < stoppedAt + 3) && !p.HasExited && DateTime.UtcNow < deadline)
+                    Thread.Sleep(100);
+                if (p.HasExited) Assert.Fail($"SIG{signal}: the training ended before it was signalled: " + await stdout + await stderr);
+                using (var kill = Process.Start("kill", ["-" + signal, p.Id.ToString()])!) kill.WaitForExit();
+                Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), $"SIG{signal} did not stop the training");
+                var output = (await stdout + await stderr).ReplaceLineEndings("\n");
+                Assert.True(p.ExitCode == ExitCodes.Interrupted, $"SIG{signal}: exit {p.ExitCode}\n{output}");
+
+                var record = Runs.Load(folder);
+                var at = Checkpoint.ReadState(Path.Combine(folder, Runs.CheckpointFile)).Iteration;
+                Assert.Equal((RunStatus.Interrupted, at), (record.Status, record.Iteration));
+                Assert.InRange(at, stoppedAt + 3, 39);
+                Assert.Contains($"\n{name} interrupted at iteration {at:N0}; checkpoint saved, run again to resume\n", "\n" + output);
+                stoppedAt = at;
+            }
+            var (code, finished) = Run(train);
+            Assert.True(code == 0, finished);
+            Assert.Contains($"resumed from its checkpoint at iteration {stoppedAt:N0} of 40", finished);
+            var final = Runs.Load(folder);
+            Assert.Equal((RunStatus.Finished, 40, 3), (final.Status, final.Iteration, final.Sessions));
+        }
+        finally { Directory.Delete(runs, true); }
     }
 
     [Fact]
