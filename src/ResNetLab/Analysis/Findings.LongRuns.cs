@@ -16,9 +16,11 @@ namespace ResNetLab.Analysis;
 /// <param name="DeepMinusShallowPoints">The deep net's final training error minus the shallow one's (points; negative: the deep net is ahead).</param>
 /// <param name="DeepBehindAt">Evaluation points (of <see cref="SharedPoints"/>) where the deeper net had the higher training error.</param>
 /// <param name="SharedPoints">Evaluation points both runs share.</param>
+/// <param name="DeepAheadFrom">The iteration from which the deeper net had the lower training error at every later shared evaluation
+/// (where depth starts to pay); null when it was not ahead at the last one.</param>
 /// <param name="LongerUnpaired">Longer schedules committed for only one of the two depths (e.g. "12,800 it: plain20"), or none.</param>
 public sealed record LongRunFacts(string Kind, int Iterations, FinalResult Shallow, FinalResult Deep, bool DeepAhead, double DeepMinusShallowPoints,
-                                  int DeepBehindAt, int SharedPoints, string LongerUnpaired);
+                                  int DeepBehindAt, int SharedPoints, int? DeepAheadFrom, string LongerUnpaired);
 
 public static partial class Findings
 {
@@ -47,13 +49,29 @@ public static partial class Findings
         var pair = new List<RunResult> { Pick(shallow), Pick(deep) };
         var finals = RunAnalysis.Finals(pair);
         var (s, d) = (finals[0] with { Label = RunAnalysis.ReferenceLabel(pair[0]) }, finals[1] with { Label = RunAnalysis.ReferenceLabel(pair[1]) });
-        var (behind, sharedPoints) = CurveAgreement(RunAnalysis.ReferenceCurves(pair), s.Label, d.Label);   // the same count as Degradation's
+        var curves = RunAnalysis.ReferenceCurves(pair);
+        var (behind, sharedPoints) = CurveAgreement(curves, s.Label, d.Label);   // the same count as Degradation's
         var longer = new[] { shallow, deep }
             .SelectMany(m => Of(m).Select(r => r.Record.Config.Budget.Iterations).Where(i => i > iterations).Distinct().Select(i => (Model: m, Iterations: i)))
             .OrderBy(x => x.Iterations).Select(x => $"{x.Iterations:N0} it: {x.Model}").ToList();
         return new LongRunFacts(kind, iterations, s, d, DeepAhead: d.TrainErrorPercent < s.TrainErrorPercent,
             DeepMinusShallowPoints: d.TrainErrorPercent - s.TrainErrorPercent,
-            DeepBehindAt: behind ?? 0, SharedPoints: sharedPoints ?? 0,
+            DeepBehindAt: behind ?? 0, SharedPoints: sharedPoints ?? 0, DeepAheadFrom: AheadFrom(curves.Single(c => c.Label == s.Label), curves.Single(c => c.Label == d.Label)),
             LongerUnpaired: longer.Count == 0 ? "none" : string.Join("; ", longer));
+    }
+
+    /// <summary>
+    /// Where the deeper net overtakes for good: the first of the evaluation points both curves share from which
+    /// <paramref name="deep"/>'s training error is below <paramref name="shallow"/>'s at every later shared point (ties
+    /// count as not ahead); null when it is not ahead at the last shared point, or none is shared.
+    /// </summary>
+    public static int? AheadFrom(ErrorCurve shallow, ErrorCurve deep)
+    {
+        var deepAt = deep.Iterations.Zip(deep.TrainErrorPercent).ToDictionary(p => p.First, p => p.Second);
+        var shared = shallow.Iterations.Zip(shallow.TrainErrorPercent).Where(p => deepAt.ContainsKey(p.First)).OrderBy(p => p.First).ToList();
+        int? from = null;
+        foreach (var (iteration, shallowError) in shared)
+            from = deepAt[iteration] < shallowError ? from ?? (int)iteration : null;
+        return from;
     }
 }

@@ -47,6 +47,7 @@ public class LongRunFindingsTests
             Assert.Equal(plain.Deep.TrainErrorPercent - plain.Shallow.TrainErrorPercent, plain.DeepMinusShallowPoints, 9);
             Assert.True(plain.SharedPoints >= 4, $"{plain.SharedPoints} shared evaluations");
             Assert.Equal(plain.SharedPoints, plain.DeepBehindAt);      // behind at every evaluation
+            Assert.Null(plain.DeepAheadFrom);
 
             var resnet = facts[1];
             Assert.Equal(3_200, resnet.Iterations);
@@ -55,6 +56,33 @@ public class LongRunFindingsTests
             Assert.Equal(("resnet56", 0L, false), (resnet.Deep.Model, resnet.Deep.Seed, resnet.Deep.ZeroInitResidual));   // the zero-init s1 is another recipe
             Assert.False(resnet.DeepAhead);                           // 3,200 iterations: ResNet-56 still starts slow (28.7 vs 20.3 %)
             Assert.InRange(resnet.DeepMinusShallowPoints, 8, 9);
+            Assert.Null(resnet.DeepAheadFrom);                        // not ahead at the end, so depth has not started to pay
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
+    [Fact]
+    public void Ahead_from_is_where_the_deep_net_overtakes_for_good()
+    {
+        static ErrorCurve Curve(string label, params double[] train) =>
+            new(label, [.. train.Select((_, i) => 800.0 * (i + 1))], train, [.. train]);
+        var shallow = Curve("shallow", 50, 40, 30, 25, 20, 18);
+        Assert.Equal(1_600, Findings.AheadFrom(shallow, Curve("deep", 55, 39, 29, 24, 19, 17)));   // behind at 800, then ahead
+        Assert.Equal(4_000, Findings.AheadFrom(shallow, Curve("deep", 49, 41, 29, 25, 19, 17)));   // ahead, behind, ahead, a tie: from 4,000
+        Assert.Null(Findings.AheadFrom(shallow, Curve("deep", 49, 39, 29, 24, 19, 18)));            // a tie at the end is not ahead
+        Assert.Equal(800, Findings.AheadFrom(shallow, Curve("deep", 49, 39, 29, 24, 19, 17)));
+        var shorter = new ErrorCurve("deep", [1_600, 3_200], [41, 24], [41, 24]);                    // only shared points count
+        Assert.Equal(3_200, Findings.AheadFrom(shallow, shorter));
+        Assert.Null(Findings.AheadFrom(shallow, new ErrorCurve("deep", [100], [1], [1])));
+
+        // Real records: this project's zero-init ResNet-56 (seed 0, bf16) is ahead of ResNet-20 from the first evaluation on
+        var folder = CopyRecords(["resnet20-A-cifar10-3200it-zeroinit-bf16-s0", "resnet56-A-cifar10-3200it-zeroinit-bf16-s0"]);
+        try
+        {
+            var curves = RunAnalysis.ReferenceCurves(ReferenceRuns.Load(folder).OrderBy(r => r.Record.Config.Model).ToList());
+            Assert.Equal(["resnet20", "resnet56"], curves.Select(c => c.Label.Split(' ')[0]));
+            Assert.Equal(200, Findings.AheadFrom(curves[0], curves[1]));
+            Assert.Null(Findings.AheadFrom(curves[1], curves[0]));
         }
         finally { Directory.Delete(folder, recursive: true); }
     }
