@@ -56,7 +56,7 @@ public static partial class Findings
             .OrderBy(x => x.Iterations).Select(x => $"{x.Iterations:N0} it: {x.Model}").ToList();
         return new LongRunFacts(kind, iterations, s, d, DeepAhead: d.TrainErrorPercent < s.TrainErrorPercent,
             DeepMinusShallowPoints: d.TrainErrorPercent - s.TrainErrorPercent,
-            DeepBehindAt: behind ?? 0, SharedPoints: sharedPoints ?? 0, DeepAheadFrom: AheadFrom(curves.Single(c => c.Label == s.Label), curves.Single(c => c.Label == d.Label)),
+            DeepBehindAt: behind ?? 0, SharedPoints: sharedPoints ?? 0, DeepAheadFrom: AheadFrom(curves[0], curves[1]),   // ReferenceCurves keeps the pair's order
             LongerUnpaired: longer.Count == 0 ? "none" : string.Join("; ", longer));
     }
 
@@ -67,11 +67,9 @@ public static partial class Findings
     /// </summary>
     public static int? AheadFrom(ErrorCurve shallow, ErrorCurve deep)
     {
-        var deepAt = deep.Iterations.Zip(deep.TrainErrorPercent).ToDictionary(p => p.First, p => p.Second);
-        var shared = shallow.Iterations.Zip(shallow.TrainErrorPercent).Where(p => deepAt.ContainsKey(p.First)).OrderBy(p => p.First).ToList();
         int? from = null;
-        foreach (var (iteration, shallowError) in shared)
-            from = deepAt[iteration] < shallowError ? from ?? (int)iteration : null;
+        foreach (var (iteration, shallowError, deepError) in SharedTrainErrors(shallow, deep))
+            from = deepError < shallowError ? from ?? (int)iteration : null;
         return from;
     }
 }

@@ -152,9 +152,16 @@ public static partial class Findings
         var a = curves?.FirstOrDefault(c => c.Label == shallow);
         var b = curves?.FirstOrDefault(c => c.Label == deep);
         if (a is null || b is null) return (null, null);
-        var deepAt = b.Iterations.Zip(b.TrainErrorPercent).ToDictionary(p => p.First, p => p.Second);
-        var shared = a.Iterations.Zip(a.TrainErrorPercent).Where(p => deepAt.ContainsKey(p.First)).ToList();
-        return shared.Count == 0 ? (null, null) : (shared.Count(p => deepAt[p.First] > p.Second), shared.Count);
+        var shared = SharedTrainErrors(a, b);
+        return shared.Count == 0 ? (null, null) : (shared.Count(p => p.Deep > p.Shallow), shared.Count);
+    }
+
+    /// <summary>The training errors of two curves at the evaluation points both have, in iteration order.</summary>
+    static List<(double Iteration, double Shallow, double Deep)> SharedTrainErrors(ErrorCurve shallow, ErrorCurve deep)
+    {
+        var deepAt = deep.Iterations.Zip(deep.TrainErrorPercent).ToDictionary(p => p.First, p => p.Second);
+        return shallow.Iterations.Zip(shallow.TrainErrorPercent).Where(p => deepAt.ContainsKey(p.First))
+            .Select(p => (p.First, p.Second, deepAt[p.First])).OrderBy(p => p.First).ToList();
     }
 
     /// <summary>Notebook 03: options A/B/C per network — errors against what they cost and the noise of the measurement.</summary>
