@@ -123,10 +123,11 @@ public sealed class Trainer
         double imagesPerSecond = 0;
         model.train();
         if (Iteration == 0) TakeSnapshot();
-        var stepWatch = new Stopwatch();
+        // one step's time runs from the end of the last step or evaluation to the end of this step, so the report and
+        // any checkpoint after a step count in the next one: the pace covers all of the wall time but evaluations
+        var stepWatch = Stopwatch.StartNew();
         while (Iteration < recipe.Iterations)
         {
-            stepWatch.Restart();
             if (stopAt is { } s && Iteration >= s) return Stop(TrainerStop.StoppedAt);
             if (cancellation.IsCancellationRequested)
             {
@@ -142,7 +143,14 @@ public sealed class Trainer
             schedule.Observe(t, (double)errors / images);
             Iteration = t + 1;
 
-            windowImages += images;
+            var stepSeconds = stepWatch.Elapsed.TotalSeconds;
+            if (pace.IsPause(stepSeconds))
+            {
+                // a pause (SIGSTOP, a suspended laptop) is not this run's speed: the rate starts over after it
+                window.Restart();
+                windowImages = 0;
+            }
+            else windowImages += images;
             if (window.Elapsed.TotalSeconds >= 2 || Iteration == sessionStart + 1)
             {
                 imagesPerSecond = windowImages / window.Elapsed.TotalSeconds;
@@ -151,12 +159,13 @@ public sealed class Trainer
             }
             var last = Iteration == recipe.Iterations;
             TakeSnapshot();
-            pace.Step(stepWatch.Elapsed.TotalSeconds);
+            pace.Step(stepSeconds);
+            stepWatch.Restart();
             if (Iteration % budget.EvalEvery == 0 || last)
             {
-                stepWatch.Restart();
                 Evaluate(lr, imagesPerSecond, progress);
                 pace.Evaluation(stepWatch.Elapsed.TotalSeconds);
+                stepWatch.Restart();
             }
             else Report(progress, ProgressKind.Step, lr, warming, imagesPerSecond);
             if (Iteration % budget.CheckpointEvery == 0 || last) SaveCheckpoint(progress);

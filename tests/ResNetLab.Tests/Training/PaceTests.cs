@@ -33,6 +33,47 @@ public class PaceTests
     }
 
     [Fact]
+    public void Skewed_steps_are_priced_at_their_mean_so_the_eta_is_not_early()
+    {
+        var pace = new Pace();
+        // nine steps in ten take 0.2 s, every tenth 0.5 s (a checkpoint, a collection): 0.23 s a step, though the median is 0.2
+        for (var i = 0; i < Pace.Window; i++) pace.Step(i % 10 == 9 ? 0.5 : 0.2);
+        Assert.Equal(1000 * 0.23, pace.Remaining(1000, 0)!.Value.TotalSeconds, 6);
+        Assert.False(pace.IsPause(0.5));
+        Assert.True(pace.IsPause(0.81));    // over 4 × the median
+    }
+
+    [Fact]
+    public void A_pause_inside_a_real_training_leaves_its_images_per_second_alone()
+    {
+        TorchRuntime.Initialize(DeviceChoice.Cpu);
+        var root = TestPaths.TempDir("pace");
+        try
+        {
+            var seen = new List<TrainingProgress>();
+            const int pausedAt = 30;
+            var budget = new Budget("tiny", Iterations: 90, EvalEvery: 90, CheckpointEvery: 90, TrainImages: 512, EvalImages: 128, "tests");
+            Experiment.RunOrLoad(new RunConfig { Model = "resnet8", Budget = budget },
+                new ExperimentOptions { RunsDir = root, Device = DeviceChoice.Cpu, EvalBatchSize = 128, ModelFactory = _ => ModelZoo.Create("resnet8") },
+                new SyncProgress<TrainingProgress>(e =>
+                {
+                    seen.Add(e);
+                    if (e.Kind == ProgressKind.Step && e.Iteration == pausedAt) Thread.Sleep(3000);   // a SIGSTOP, a suspended laptop
+                }));
+            var steps = seen.Where(e => e.Kind == ProgressKind.Step).ToList();
+            var before = steps.Where(e => e.Iteration is > 5 and <= pausedAt).Select(e => e.ImagesPerSecond).Order().ToList();
+            var typical = before[before.Count / 2];
+            // the window holding the pause is dropped: no figure after it reads as if the run had slowed down
+            Assert.All(steps.Where(e => e.Iteration > pausedAt),
+                e => Assert.True(e.ImagesPerSecond > typical / 2, $"iteration {e.Iteration}: {e.ImagesPerSecond:N0} img/s after the pause, {typical:N0} before"));
+            // and the ETA just after the pause is the pace's, not the pause's
+            var (etaBefore, etaAfter) = (steps.Single(e => e.Iteration == pausedAt).Remaining!.Value, steps.Single(e => e.Iteration == pausedAt + 1).Remaining!.Value);
+            Assert.True(etaAfter < 1.5 * etaBefore, $"ETA {etaBefore} before the pause, {etaAfter} after it");
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
     public void A_real_training_reports_an_eta_that_ends_at_zero()
     {
         TorchRuntime.Initialize(DeviceChoice.Cpu);
