@@ -46,51 +46,44 @@ public class PaceTests
     [Fact]
     public void A_pause_inside_a_real_training_leaves_its_images_per_second_alone()
     {
-        TorchRuntime.Initialize(DeviceChoice.Cpu);
-        var root = TestPaths.TempDir("pace");
-        try
-        {
-            var seen = new List<TrainingProgress>();
-            const int pausedAt = 30;
-            var budget = new Budget("tiny", Iterations: 90, EvalEvery: 90, CheckpointEvery: 90, TrainImages: 512, EvalImages: 128, "tests");
-            Experiment.RunOrLoad(new RunConfig { Model = "resnet8", Budget = budget },
-                new ExperimentOptions { RunsDir = root, Device = DeviceChoice.Cpu, EvalBatchSize = 128, ModelFactory = _ => ModelZoo.Create("resnet8") },
-                new SyncProgress<TrainingProgress>(e =>
-                {
-                    seen.Add(e);
-                    if (e.Kind == ProgressKind.Step && e.Iteration == pausedAt) Thread.Sleep(3000);   // a SIGSTOP, a suspended laptop
-                }));
-            var steps = seen.Where(e => e.Kind == ProgressKind.Step).ToList();
-            var before = steps.Where(e => e.Iteration is > 5 and <= pausedAt).Select(e => e.ImagesPerSecond).Order().ToList();
-            var typical = before[before.Count / 2];
-            // the window holding the pause is dropped: no figure after it reads as if the run had slowed down
-            Assert.All(steps.Where(e => e.Iteration > pausedAt),
-                e => Assert.True(e.ImagesPerSecond > typical / 2, $"iteration {e.Iteration}: {e.ImagesPerSecond:N0} img/s after the pause, {typical:N0} before"));
-            // and the ETA just after the pause is the pace's, not the pause's
-            var (etaBefore, etaAfter) = (steps.Single(e => e.Iteration == pausedAt).Remaining!.Value, steps.Single(e => e.Iteration == pausedAt + 1).Remaining!.Value);
-            Assert.True(etaAfter < 1.5 * etaBefore, $"ETA {etaBefore} before the pause, {etaAfter} after it");
-        }
-        finally { Directory.Delete(root, true); }
+        const int pausedAt = 30;
+        var (_, seen) = TrainResNet8(new Budget("tiny", Iterations: 90, EvalEvery: 90, CheckpointEvery: 90, TrainImages: 512, EvalImages: 128, "tests"),
+            e => { if (e.Kind == ProgressKind.Step && e.Iteration == pausedAt) Thread.Sleep(3000); });   // a SIGSTOP, a suspended laptop
+        var steps = seen.Where(e => e.Kind == ProgressKind.Step).ToList();
+        var before = steps.Where(e => e.Iteration is > 5 and <= pausedAt).Select(e => e.ImagesPerSecond).Order().ToList();
+        var typical = before[before.Count / 2];
+        // the window holding the pause is dropped: no figure after it reads as if the run had slowed down
+        Assert.All(steps.Where(e => e.Iteration > pausedAt),
+            e => Assert.True(e.ImagesPerSecond > typical / 2, $"iteration {e.Iteration}: {e.ImagesPerSecond:N0} img/s after the pause, {typical:N0} before"));
+        // and the ETA just after the pause is the pace's, not the pause's
+        var (etaBefore, etaAfter) = (steps.Single(e => e.Iteration == pausedAt).Remaining!.Value, steps.Single(e => e.Iteration == pausedAt + 1).Remaining!.Value);
+        Assert.True(etaAfter < 1.5 * etaBefore, $"ETA {etaBefore} before the pause, {etaAfter} after it");
     }
 
     [Fact]
     public void A_real_training_reports_an_eta_that_ends_at_zero()
+    {
+        var (iterations, seen) = TrainResNet8(new Budget("tiny", Iterations: 10, EvalEvery: 5, CheckpointEvery: 5, TrainImages: 512, EvalImages: 128, "tests"));
+        Assert.Equal(10, iterations);
+        var steps = seen.Where(e => e.Kind == ProgressKind.Step).ToList();
+        Assert.NotEmpty(steps);
+        Assert.All(steps, e => Assert.True(e.Remaining > TimeSpan.Zero, $"iteration {e.Iteration}: ETA {e.Remaining}"));
+        // after the last step only the final evaluation is left, and once it is done, nothing
+        Assert.Equal(TimeSpan.Zero, seen.Last(e => e.Kind == ProgressKind.Evaluation).Remaining);
+    }
+
+    /// <summary>A real ResNet-8 training on the CIFAR-10 files of data/ under <paramref name="budget"/>: its iterations and every progress event.</summary>
+    static (int Iterations, List<TrainingProgress> Seen) TrainResNet8(Budget budget, Action<TrainingProgress>? also = null)
     {
         TorchRuntime.Initialize(DeviceChoice.Cpu);
         var root = TestPaths.TempDir("pace");
         try
         {
             var seen = new List<TrainingProgress>();
-            var budget = new Budget("tiny", Iterations: 10, EvalEvery: 5, CheckpointEvery: 5, TrainImages: 512, EvalImages: 128, "tests");
             var run = Experiment.RunOrLoad(new RunConfig { Model = "resnet8", Budget = budget },
                 new ExperimentOptions { RunsDir = root, Device = DeviceChoice.Cpu, EvalBatchSize = 128, ModelFactory = _ => ModelZoo.Create("resnet8") },
-                new SyncProgress<TrainingProgress>(seen.Add));
-            Assert.Equal(10, run.Record.Iteration);
-            var steps = seen.Where(e => e.Kind == ProgressKind.Step).ToList();
-            Assert.NotEmpty(steps);
-            Assert.All(steps, e => Assert.True(e.Remaining > TimeSpan.Zero, $"iteration {e.Iteration}: ETA {e.Remaining}"));
-            // after the last step only the final evaluation is left, and once it is done, nothing
-            Assert.Equal(TimeSpan.Zero, seen.Last(e => e.Kind == ProgressKind.Evaluation).Remaining);
+                new SyncProgress<TrainingProgress>(e => { seen.Add(e); also?.Invoke(e); }));
+            return (run.Record.Iteration, seen);
         }
         finally { Directory.Delete(root, true); }
     }
