@@ -15,10 +15,26 @@ public partial class DocsLinkTests
     [GeneratedRegex(@"^#{1,6}\s+(.+?)\s*#*\s*$")]
     private static partial Regex Heading();
 
-    static IEnumerable<string> Pages() =>
-        [Path.Combine(TestPaths.Root, "README.md"), .. Directory.GetFiles(Path.Combine(TestPaths.Root, "docs"), "*.md"),
-         .. Directory.GetFiles(TestPaths.Root, "README.md", SearchOption.AllDirectories)
-             .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}.") && !p.Contains("/artifacts/") && !p.Contains("/runs/") && !p.Contains("/bin/") && !p.Contains("/obj/"))];
+    /// <summary>README.md, docs/*.md and the READMEs of the checkout's folders (not build outputs, runs, reports or dot-folders).</summary>
+    static IEnumerable<string> Pages()
+    {
+        string[] skipped = ["artifacts", "runs", "bin", "obj"];
+        return Directory.GetFiles(Path.Combine(TestPaths.Root, "docs"), "*.md").Concat(Directory.GetFiles(TestPaths.Root, "README.md", SearchOption.AllDirectories)
+            .Where(p => !Path.GetRelativePath(TestPaths.Root, p).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.') || skipped.Contains(part))));
+    }
+
+    /// <summary>A page's lines outside fenced code blocks, with their line numbers.</summary>
+    static IEnumerable<(int Number, string Text)> Prose(string page)
+    {
+        var fenced = false;
+        var number = 0;
+        foreach (var line in File.ReadLines(page))
+        {
+            number++;
+            if (line.TrimStart().StartsWith("```")) fenced = !fenced;
+            else if (!fenced) yield return (number, line);
+        }
+    }
 
     /// <summary>GitHub's id of a heading: lower case, punctuation dropped, spaces to hyphens (code marks and links dropped first).</summary>
     public static string Slug(string heading)
@@ -35,11 +51,9 @@ public partial class DocsLinkTests
     {
         var ids = new HashSet<string>();
         var seen = new Dictionary<string, int>();
-        var fenced = false;
-        foreach (var line in File.ReadLines(page))
+        foreach (var (_, line) in Prose(page))
         {
-            if (line.TrimStart().StartsWith("```")) fenced = !fenced;
-            if (fenced || Heading().Match(line) is not { Success: true } m) continue;
+            if (Heading().Match(line) is not { Success: true } m) continue;
             var slug = Slug(m.Groups[1].Value);
             var n = seen.GetValueOrDefault(slug);
             seen[slug] = n + 1;
@@ -61,17 +75,12 @@ public partial class DocsLinkTests
     public void Every_relative_link_in_the_readme_and_docs_reaches_a_file_and_heading()
     {
         var broken = new List<string>();
-        var pages = Pages().Distinct().ToList();
+        var pages = Pages().ToList();
         Assert.Contains(pages, p => p.EndsWith("results.md"));
+        Assert.Contains(Path.Combine(TestPaths.Root, "README.md"), pages);
+        var anchors = new Dictionary<string, HashSet<string>>();
         foreach (var page in pages)
-        {
-            var fenced = false;
-            var lineNumber = 0;
-            foreach (var line in File.ReadLines(page))
-            {
-                lineNumber++;
-                if (line.TrimStart().StartsWith("```")) fenced = !fenced;
-                if (fenced) continue;
+            foreach (var (lineNumber, line) in Prose(page))
                 foreach (Match m in Link().Matches(line))
                 {
                     var target = m.Groups[1].Value;
@@ -80,11 +89,9 @@ public partial class DocsLinkTests
                     var path = file.Length == 0 ? page : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(page)!, Uri.UnescapeDataString(file)));
                     var where = $"{Path.GetRelativePath(TestPaths.Root, page)}:{lineNumber} → {target}";
                     if (!File.Exists(path) && !Directory.Exists(path)) broken.Add($"{where}: no such file");
-                    else if (anchor is not null && path.EndsWith(".md") && !Anchors(path).Contains(anchor))
+                    else if (anchor is not null && path.EndsWith(".md") && !(anchors.TryGetValue(path, out var ids) ? ids : anchors[path] = Anchors(path)).Contains(anchor))
                         broken.Add($"{where}: no heading with that id in {Path.GetFileName(path)}");
                 }
-            }
-        }
         Assert.True(broken.Count == 0, "broken links:\n" + string.Join("\n", broken));
     }
 }
