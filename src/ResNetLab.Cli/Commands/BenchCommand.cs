@@ -125,10 +125,11 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         foreach (var row in c.Rows)
             table.AddRow(Markup.Escape(row.Engine), row.Layout, row.Precision, $"{row.ImgPerS:N0}", string.Join(", ", row.Rounds.Select(v => v.ToString("N0"))));
         AnsiConsole.Write(table);
-        var ratios = new Table().Border(TableBorder.Simple).AddColumns("ratio (TorchSharp / PyTorch)", "");
-        foreach (var (what, ratio) in c.Ratios) ratios.AddRow(Markup.Escape(what), $"{ratio:F2}");
+        var ratios = new Table().Border(TableBorder.Simple).AddColumns("ratio (TorchSharp / PyTorch)", "median", "rounds");
+        foreach (var (what, ratio) in c.Ratios)
+            ratios.AddRow(Markup.Escape(what), $"{ratio:F2}", string.Join(", ", c.RoundRatios[what].Select(v => v.ToString("F2"))));
         AnsiConsole.Write(ratios);
-        AnsiConsole.MarkupLine($"batch {c.Batch}, {c.Threads} threads, {c.Rounds} rounds of {c.Iterations} steps, every configuration once per round; CPU: {Markup.Escape(CpuFeatures.Describe())}");
+        AnsiConsole.MarkupLine($"batch {c.Batch}, {c.Threads} threads, {c.Rounds} rounds of {c.Iterations} steps, every configuration once per round; a ratio is the median of the rounds' own ratios; CPU: {Markup.Escape(CpuFeatures.Describe())}");
         AnsiConsole.MarkupLine($"native heap: TorchSharp — {Markup.Escape(NativeHeap.Setting.Note)}; PyTorch — its own default (the same thresholds did not change its speed: docs/performance.md)");
         return 0;
     }

@@ -46,9 +46,13 @@ public sealed record CompareRow(string Engine, string Layout, string Precision, 
 /// <param name="Threads">CPU threads on both sides.</param>
 /// <param name="PyTorchVersion">torch.__version__ of the reference.</param>
 /// <param name="Rows">Ours (fp32, bf16), then PyTorch (NCHW fp32, NHWC fp32, NHWC bf16 autocast).</param>
-/// <param name="Ratios">Each of our rows divided by each of PyTorch's, keyed "ours / theirs".</param>
+/// <param name="Ratios">Each of our rows divided by each of PyTorch's, keyed "ours / theirs": the median of the
+/// per-round ratios — a round times both back to back, so its ratio sees one machine load, where the ratio of the two
+/// medians can pair a quiet round of one with a busy round of the other.</param>
+/// <param name="RoundRatios">The same ratios, round by round, in order.</param>
 public sealed record PyTorchComparison(int Rounds, int Iterations, int Batch, int Threads, string PyTorchVersion,
-                                       IReadOnlyList<CompareRow> Rows, IReadOnlyDictionary<string, double> Ratios);
+                                       IReadOnlyList<CompareRow> Rows, IReadOnlyDictionary<string, double> Ratios,
+                                       IReadOnlyDictionary<string, double[]> RoundRatios);
 
 /// <summary>
 /// Isolates the hot loops (nanoGPT's bench.py): the training step the trainer runs (<see cref="Trainer.Step(nn.Module{Tensor, Tensor}, MomentumSgd, Tensor, Tensor, double, MixedPrecision)"/>) on a
@@ -162,7 +166,7 @@ public static class Bench
     /// written (NCHW float32), channels-last, and channels-last with bfloat16 autocast — its fastest on a CPU. Measured
     /// side by side: <paramref name="rounds"/> rounds, each timing every configuration once for
     /// <paramref name="iterations"/> steps, so all see the same machine load. Medians of the round medians; the
-    /// ratios divide each of ours by each of PyTorch's. A <c>precision</c> times only that precision (ours, and PyTorch's
+    /// ratios divide each of ours by each of PyTorch's within a round, and take the median over the rounds. A <c>precision</c> times only that precision (ours, and PyTorch's
     /// configurations in it); null times both — on a CPU without native BF16 a bf16 step is emulated and takes seconds.
     /// </summary>
     public static PyTorchComparison ComparePyTorch(int batch = 128, int iterations = 20, int threads = 2, int rounds = 3,
@@ -197,11 +201,28 @@ public static class Bench
             .Concat(theirs.Select((c, t) => new CompareRow($"PyTorch {version}", LayoutName(c.ChannelsLast), c.Bf16 ? "bf16" : "fp32",
                                                           Stats.Median(times[ours.Length + t]), times[ours.Length + t])))
             .ToList();
-        var ratios = new Dictionary<string, double>();
-        foreach (var a in rows.Take(ours.Length))
-            foreach (var b in rows.Skip(ours.Length))
-                ratios[$"{a.Label} / {b.Label}"] = a.ImgPerS / b.ImgPerS;
-        return new PyTorchComparison(rounds, iterations, batch, threads, version, rows, ratios);
+        var (ratios, roundRatios) = PairedRatios(rows.Take(ours.Length).ToList(), rows.Skip(ours.Length).ToList());
+        return new PyTorchComparison(rounds, iterations, batch, threads, version, rows, ratios, roundRatios);
+    }
+
+    /// <summary>
+    /// Each of <paramref name="ours"/> divided by each of <paramref name="theirs"/>, round by round, and the median of
+    /// those per-round ratios, keyed "ours / theirs" (see <see cref="PyTorchComparison.Ratios"/>).
+    /// </summary>
+    public static (Dictionary<string, double> Median, Dictionary<string, double[]> Rounds) PairedRatios(
+        IReadOnlyList<CompareRow> ours, IReadOnlyList<CompareRow> theirs)
+    {
+        var median = new Dictionary<string, double>();
+        var perRound = new Dictionary<string, double[]>();
+        foreach (var a in ours)
+            foreach (var b in theirs)
+            {
+                if (a.Rounds.Length != b.Rounds.Length) throw new ArgumentException($"{a.Label} has {a.Rounds.Length} rounds, {b.Label} {b.Rounds.Length}");
+                var key = $"{a.Label} / {b.Label}";
+                perRound[key] = [.. a.Rounds.Zip(b.Rounds, (x, y) => x / y)];
+                median[key] = Stats.Median(perRound[key]);
+            }
+        return (median, perRound);
     }
 
     static (double ImgPerS, string Version) RunPyTorch(string python, string script, int threads, int batch, int iterations, bool channelsLast, bool bf16)
