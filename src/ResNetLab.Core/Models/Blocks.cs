@@ -26,9 +26,38 @@ public static class Conv
     /// </summary>
     public static Tensor Run(Conv2d conv, Tensor x)
     {
+        if (x.device_type == TorchSharp.DeviceType.CPU && is_grad_enabled() && IsWideOneByOne(conv)) return OneByOneAsMatmul(conv, x);
         if (x.dtype == conv.weight!.dtype) return conv.call(x);
         using var w = MixedPrecision.Weight(conv.weight, x.dtype);
         return functional.conv2d(x, w, null, conv.stride, conv.padding, conv.dilation, conv.groups);
+    }
+
+    /// <summary>
+    /// A 1×1 convolution (no padding, one group) with 1,024 or more outputs or inputs: where oneDNN v3.7.1's convolution
+    /// faults on AVX-512 CPUs with two or more threads (<see cref="ResNetModel.HasWideOneByOne"/>) — forward in
+    /// channels-last, backward (whose data gradient has the inputs' width) in either layout.
+    /// </summary>
+    public static bool IsWideOneByOne(Conv2d conv) =>
+        conv.weight is { } w && Math.Max(w.shape[0], w.shape[1]) >= 1024 && w.shape[2] == 1 && w.shape[3] == 1 && conv.groups == 1 &&
+        conv.padding is null or [0, 0] && conv.dilation is null or [1, 1];
+
+    /// <summary>
+    /// The same 1×1 convolution as a matrix product over the channels (subsample by the stride, then [N·H·W, in] ×
+    /// [in, out]), which autograd differentiates without oneDNN's convolution kernels: how the bottleneck nets train on a
+    /// CPU (the same arithmetic; the summation order, hence float rounding, may differ). Forward hooks on the conv do not
+    /// fire here; evaluation (no gradient) runs the conv itself, in NCHW.
+    /// </summary>
+    static Tensor OneByOneAsMatmul(Conv2d conv, Tensor x)
+    {
+        var stride = conv.stride is { Length: > 0 } st ? st[0] : 1;
+        using var sub = stride == 1 ? x.alias() : x[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(step: stride), TensorIndex.Slice(step: stride)];
+        using var nhwc = sub.permute(0, 2, 3, 1);
+        using var w = x.dtype == conv.weight!.dtype ? conv.weight.alias() : MixedPrecision.Weight(conv.weight, x.dtype);
+        using var flat = w.flatten(1);
+        using var wt = flat.t();
+        using var y = nhwc.matmul(wt);
+        using var nchw = y.permute(0, 3, 1, 2);
+        return nchw.contiguous();   // NCHW memory: a channels-last tensor would send the next convolutions down oneDNN's faulting path
     }
 
     /// <summary>A projection shortcut (1×1 conv, BN) in the input's precision; BN keeps float32 statistics.</summary>

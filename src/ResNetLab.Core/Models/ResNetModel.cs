@@ -61,7 +61,19 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
         classifier = Linear(inChannels, NumClasses);
         register_module(ClassifierName, classifier);
         InitializeWeights(options.ZeroInitResidual);
+        HasWideOneByOne = modules().OfType<Conv2d>().Any(Conv.IsWideOneByOne);
     }
+
+    /// <summary>
+    /// The net has a 1×1 convolution with 1,024 or more outputs or inputs (the ImageNet bottleneck nets' conv4 and conv5).
+    /// On such a layer the oneDNN of TorchSharp 0.107's libtorch (v3.7.1) divides by zero while it chooses its blocking
+    /// on AVX-512 CPUs with two or more threads — the process dies of SIGFPE in
+    /// <c>brg_blocking_t::est_eff_1x1</c> (measured 2026-12-06: forward in channels-last, e.g. 256→1024 channels at
+    /// 14×14 and 512→2048 at 7×7, fp32 and bf16, not with one thread, not at 4×4; backward in either layout). So these
+    /// nets default to NCHW (<see cref="ChannelsLast"/>), where the forward pass is safe, and train such layers as matrix
+    /// products (<see cref="Conv.Run"/>); the CIFAR nets (at most 256 channels) are not affected.
+    /// </summary>
+    public bool HasWideOneByOne { get; }
 
     /// <summary>Stage <paramref name="s"/>: its blocks, the first one striding (except in stage 1) and widening.</summary>
     Sequential MakeStage(int s, long inChannels, bool strideOn3x3)
@@ -111,7 +123,8 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
     /// kernels make a ResNet-20 training step ~10 % faster (`resnet bench --layout nchw|nhwc`), and NCHW elsewhere.
     /// The numbers agree with NCHW to float32 rounding (each op within a few 1e-6 of float64, held by NumericsTests);
     /// only the summation order differs, so a run is reproducible for a fixed layout and thread count, not bit-identical
-    /// across them. Not part of the weights: a layout is a speed choice.
+    /// across them. Not part of the weights: a layout is a speed choice. Nets with <see cref="HasWideOneByOne"/> default
+    /// to NCHW on every device (a oneDNN fault on AVX-512 CPUs); setting true asks for it anyway.
     /// </summary>
     public bool? ChannelsLast { get; set; }
 
@@ -125,7 +138,7 @@ public sealed class ResNetModel : Module<Tensor, Tensor>
     public Precision Precision { get; set; } = Precision.Fp32;
 
     /// <summary>The layout the forward pass uses for an input on <paramref name="device"/>.</summary>
-    public bool UsesChannelsLast(DeviceType device) => ChannelsLast ?? device == DeviceType.CPU;
+    public bool UsesChannelsLast(DeviceType device) => ChannelsLast ?? (device == DeviceType.CPU && !HasWideOneByOne);
 
     /// <summary>"nhwc" (channels-last) or "nchw": the layout this model trains with on <paramref name="device"/>.</summary>
     public string LayoutName(DeviceType device) => UsesChannelsLast(device) ? "nhwc" : "nchw";

@@ -2,6 +2,7 @@ using ResNetLab.Analysis;
 using ResNetLab.Models;
 using ResNetLab.Paper;
 using Xunit.Abstractions;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ResNetLab.Tests.Models;
@@ -74,6 +75,57 @@ public class ImageNetModelTests(ITestOutputHelper output)
         Assert.Equal(m1 + extra, m15);
         Assert.Equal(Complexity.CountParameters(v1), Complexity.CountParameters(v15));
         Assert.Throws<ArgumentException>(() => ModelZoo.Create("resnet34", strideOn3x3: true));
+    }
+
+    [Fact]
+    public void Bottleneck_nets_with_wide_1x1_convs_train_in_nchw_on_a_cpu_where_onednn_faults_in_channels_last()
+    {
+        using var r50 = ModelZoo.Create("resnet50");
+        using var r34 = ModelZoo.Create("resnet34");
+        using var cifar = ModelZoo.Create("resnet29-bottleneck");
+        Assert.Equal((true, false, false), (r50.HasWideOneByOne, r34.HasWideOneByOne, cifar.HasWideOneByOne));
+        Assert.Equal(["nchw", "nhwc", "nhwc"], new[] { r50, r34, cifar }.Select(m => m.LayoutName(TorchSharp.DeviceType.CPU)));
+        r50.ChannelsLast = true;                                  // an explicit choice still wins
+        Assert.Equal("nhwc", r50.LayoutName(TorchSharp.DeviceType.CPU));
+        r50.ChannelsLast = null;
+
+        // Forward and backward with two threads (the fault needs two or more): oneDNN's 1×1 convolutions killed the test
+        // host with SIGFPE on an AVX-512 CPU (2026-12-06) — forward in channels-last, backward in either layout. The wide
+        // 1×1 convs train as matrix products (Conv.Run) and evaluate as convs in NCHW.
+        var threads = get_num_threads();
+        set_num_threads(2);
+        try
+        {
+            using var scope = NewDisposeScope();
+            r50.train();
+            r50.call(randn(2, 3, 224, 224)).square().mean().backward();
+            var grad = r50.get_parameter("layer4.0.conv3.weight")!.grad;
+            Assert.NotNull(grad);
+            Assert.True(grad!.abs().sum().item<float>() > 0);
+            r50.eval();
+            using (no_grad()) Assert.Equal([2L, 1000], r50.call(randn(2, 3, 224, 224)).shape);
+        }
+        finally { set_num_threads(threads); }
+    }
+
+    [Fact]
+    public void A_wide_1x1_conv_trained_as_a_matrix_product_computes_the_conv()
+    {
+        using var scope = NewDisposeScope();
+        var conv = nn.Conv2d(256, 1024, 1, stride: 2, bias: false);
+        Assert.True(Conv.IsWideOneByOne(conv));
+        Assert.True(Conv.IsWideOneByOne(nn.Conv2d(1024, 256, 1, bias: false)));   // its data gradient is 1,024 wide
+        Assert.False(Conv.IsWideOneByOne(nn.Conv2d(256, 512, 1, bias: false)));
+        Assert.False(Conv.IsWideOneByOne(nn.Conv2d(256, 1024, 3, padding: 1, bias: false)));
+        var x = randn(2, 256, 14, 14, requires_grad: true);
+        var viaMatmul = Conv.Run(conv, x);                       // gradient on: the matrix product
+        Tensor viaConv;
+        using (no_grad()) viaConv = conv.call(x);                 // NCHW conv, as evaluation runs it
+        Assert.Equal(viaConv.shape, viaMatmul.shape);
+        Assert.True(viaMatmul.allclose(viaConv, rtol: 1e-4, atol: 1e-5), $"largest difference {(viaMatmul - viaConv).abs().max().item<float>():E2}");
+        viaMatmul.sum().backward();                               // d(sum)/dW[o, i] = sum of x[:, i] over the strided positions
+        using var expected = x.detach()[.., .., TensorIndex.Slice(step: 2), TensorIndex.Slice(step: 2)].sum([0, 2, 3]);
+        Assert.True(conv.weight!.grad!.flatten(1).allclose(expected.expand(1024, 256), rtol: 1e-4, atol: 1e-3));
     }
 
     [Fact]
