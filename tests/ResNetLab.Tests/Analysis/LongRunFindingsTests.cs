@@ -62,6 +62,31 @@ public class LongRunFindingsTests
     }
 
     [Fact]
+    public void Over_12800_iterations_depth_pays_for_the_ResNets_and_not_for_the_plain_nets()
+    {
+        // The four long reference curves (docs/results.md): Fig. 6's answer in this project's own records
+        var folder = CopyRecords([.. Committed, "plain56-cifar10-12800it-s0",
+            "resnet20-A-cifar10-12800it-s0", "resnet56-A-cifar10-12800it-s0"]);
+        try
+        {
+            var facts = Findings.LongRuns(ReferenceRuns.Load(folder), ["plain20", "plain56"], ["resnet20", "resnet56"]);
+            Assert.All(facts, f => Assert.Equal((12_800, "none"), (f.Iterations, f.LongerUnpaired)));
+
+            var plain = facts.Single(f => f.Kind == "plain");
+            Assert.False(plain.DeepAhead);                            // degradation over the long schedule too
+            Assert.Equal(16, plain.SharedPoints);                     // every 800 iterations
+            Assert.Equal(plain.SharedPoints, plain.DeepBehindAt);     // plain-56 behind plain-20 at every evaluation
+            Assert.Null(plain.DeepAheadFrom);
+
+            var resnet = facts.Single(f => f.Kind == "ResNet");
+            Assert.True(resnet.DeepAhead);
+            Assert.Equal(7.86 - 9.63, resnet.DeepMinusShallowPoints, 1);
+            Assert.Equal(6_400, resnet.DeepAheadFrom);               // from the first learning-rate drop on
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
+    [Fact]
     public void Ahead_from_is_where_the_deep_net_overtakes_for_good()
     {
         static ErrorCurve Curve(string label, params double[] train) =>
