@@ -79,8 +79,8 @@ public class DiskFullTests
             var error = Assert.Single(errors);
             Assert.Contains("no space left on device", error);
             Assert.Contains(folder, error);
-            // which write meets the full disk depends on the machine's speed: a checkpoint, a metrics row, or (a fast CPU
-            // reaching the end first) the final weights — "weights (safetensors) (model.safetensors)"
+            // which write meets the full disk depends on the machine's speed: a checkpoint, a metrics row, or (on a fast
+            // CPU) a weights snapshot — "weights (safetensors) (iter-000020.safetensors)"
             Assert.Matches(@"could not write (the|weights|a) [^()]*(\([^)]+\) )?\([^)]+\) in ", error);
             Assert.Contains("is intact", error);
             Assert.DoesNotContain("   at ", output);
